@@ -1,0 +1,79 @@
+"""Haar-cascade face detector. Cascades are looked up by name in ``haarcascades/`` (drop-in folder),
+then in OpenCV's own data (``cv2.data.haarcascades``)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emocam.types import Box
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CASCADE = "haarcascade_frontalface_default"
+DROP_IN_DIR = Path(__file__).resolve().parent.parent / "haarcascades"
+
+
+class CascadeError(ValueError):
+    """A cascade that cannot be found or loaded."""
+
+
+def cascade_dirs() -> list[Path]:
+    """Folders searched for cascades, in order."""
+    dirs = [DROP_IN_DIR]
+    opencv_dir = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    if opencv_dir:
+        dirs.append(Path(opencv_dir))
+    return dirs
+
+
+def known_cascades() -> list[str]:
+    """Names (without ``.xml``) of every cascade in the search folders."""
+    return sorted({p.stem for d in cascade_dirs() if d.is_dir() for p in d.glob("*.xml")})
+
+
+def find_cascade(name: str) -> Path:
+    """Resolve a cascade name (or a path to an XML file) to a file; unknown names list the known ones."""
+    as_path = Path(name)
+    if as_path.suffix == ".xml" and as_path.is_file():
+        return as_path
+    stem = as_path.name[:-4] if as_path.name.endswith(".xml") else as_path.name
+    for d in cascade_dirs():
+        candidate = d / f"{stem}.xml"
+        if candidate.is_file():
+            return candidate
+    raise CascadeError(f"unknown cascade {name!r}; known: {', '.join(known_cascades()) or 'none'}")
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """``detectMultiScale`` parameters; ``min_size`` is in pixels of the image searched."""
+
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_size: int = 30
+
+
+class FaceDetector:
+    """Finds all faces in a grayscale image with a Haar cascade."""
+
+    def __init__(self, cascade: str = DEFAULT_CASCADE, settings: DetectorSettings = DetectorSettings()):
+        self.path = find_cascade(cascade)
+        self._cascade = cv2.CascadeClassifier(str(self.path))
+        if self._cascade.empty():
+            raise CascadeError(f"{self.path}: OpenCV could not load this cascade XML")
+        self.settings = settings
+
+    def detect(self, gray: np.ndarray, scale: float = 1.0) -> list[Box]:
+        """Faces in ``gray`` (uint8 HxW) as boxes, multiplied by ``scale`` (for downscaled input),
+        largest first."""
+        s = self.settings
+        found = self._cascade.detectMultiScale(gray, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
+                                               minSize=(s.min_size, s.min_size))
+        boxes = [Box(int(x * scale), int(y * scale), max(1, int(w * scale)), max(1, int(h * scale)))
+                 for (x, y, w, h) in (found if len(found) else [])]
+        return sorted(boxes, key=lambda b: b.area, reverse=True)

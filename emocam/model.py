@@ -1,0 +1,65 @@
+"""Mini-Xception builders (Arriaga et al. 2017, "Real-time Convolutional Neural Networks
+for Emotion and Gender Classification"). The architecture lives here; weights live in weights/.
+
+Inputs are grayscale faces scaled to [-1, 1] (the convention of the public mini-Xception files),
+outputs are softmax probabilities in FER2013 order.
+"""
+
+from __future__ import annotations
+
+ARCHITECTURES = ("mini_xception", "mini_xception_wide")
+
+# (stem filters, residual-module filters) per architecture
+_WIDTHS = {
+    "mini_xception": (8, (16, 32, 64, 128)),
+    "mini_xception_wide": (8, (32, 64, 128, 256)),
+}
+
+
+def build(architecture: str = "mini_xception", input_size: int = 48, channels: int = 1,
+          num_classes: int = 7, l2: float = 1e-4, dropout: float = 0.0):
+    """Build an uncompiled Keras mini-Xception model.
+
+    ``input_size`` is 48 or 64. ``mini_xception_wide`` is our wider variant (same topology,
+    2-4x the filters in the residual modules, about 0.8 MB of float32 weights).
+    """
+    import keras
+    from keras import layers
+
+    if architecture not in _WIDTHS:
+        raise ValueError(f"unknown architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
+    if input_size not in (48, 64):
+        raise ValueError(f"input_size must be 48 or 64, got {input_size}")
+    stem, modules = _WIDTHS[architecture]
+    reg = keras.regularizers.L2(l2) if l2 else None
+
+    inputs = keras.Input((input_size, input_size, channels), name="face")
+    x = inputs
+    for _ in range(2):
+        x = layers.Conv2D(stem, 3, use_bias=False, kernel_regularizer=reg)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+    for filters in modules:
+        x = _residual_module(x, filters, reg)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    x = layers.Conv2D(num_classes, 3, padding="same")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Activation("softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name=architecture)
+
+
+def _residual_module(x, filters: int, reg):
+    from keras import layers
+
+    residual = layers.Conv2D(filters, 1, strides=2, padding="same", use_bias=False)(x)
+    residual = layers.BatchNormalization()(residual)
+    x = layers.SeparableConv2D(filters, 3, padding="same", use_bias=False,
+                               depthwise_regularizer=reg, pointwise_regularizer=reg)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.SeparableConv2D(filters, 3, padding="same", use_bias=False,
+                               depthwise_regularizer=reg, pointwise_regularizer=reg)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    return layers.Add()([x, residual])

@@ -1,0 +1,1 @@
+"""Training and evaluation tools. The live app never imports this package."""

@@ -1,0 +1,227 @@
+"""``python -m emocam train``: train an emotion model on FER2013 and write a model card.
+
+Augmentation runs in tf.data with Keras 3 preprocessing layers; the best epoch (by val accuracy)
+is saved to ``--out``, the latest state to ``<out>.resume.keras`` so that ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="training data: npz, csv or image folder")
+    p.add_argument("--val", help="validation data (default: val.npz beside --data, or the csv's PublicTest)")
+    p.add_argument("--out", required=True, help="output model, e.g. weights/NAME.keras")
+    p.add_argument("--arch", default="mini_xception_wide", help="mini_xception or mini_xception_wide")
+    p.add_argument("--input-size", type=int, default=48, choices=(48, 64))
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay, 2-epoch warm-up)")
+    p.add_argument("--l2", type=float, default=1e-4)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--ferplus-weight", type=float, default=0.0,
+                   help="mix this fraction of FER+ vote distribution into the targets (npz only)")
+    p.add_argument("--class-weights", action="store_true", help="weight classes by inverse frequency")
+    p.add_argument("--patience", type=int, default=15, help="early stopping patience on val accuracy")
+    p.add_argument("--resume", action="store_true", help="continue from <out>.resume.keras")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training rows (smoke tests)")
+
+
+def run(args: argparse.Namespace) -> int:
+    # oneDNN's AVX-512 kernels crash on this model's 1x1 stride-2 filter gradient (TF 2.19-2.21)
+    os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from emocam.training import data as fer
+
+    train = fer.load(args.data, "train")
+    val = fer.load(_default_val(args), "val")
+    if args.limit:
+        train = fer.Dataset(train.x[:args.limit], train.y[:args.limit], train.source,
+                            None if train.votes is None else train.votes[:args.limit])
+    return _fit(args, train, val)
+
+
+def _default_val(args) -> str:
+    if args.val:
+        return args.val
+    p = Path(args.data)
+    if p.suffix == ".npz" and (p.parent / "val.npz").exists():
+        return str(p.parent / "val.npz")
+    return args.data  # csv (PublicTest rows) or folder (val/ split)
+
+
+def _fit(args, train, val) -> int:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from emocam import model as arch
+
+    keras.utils.set_random_seed(args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    resume_path = out.with_name(out.stem + ".resume.keras")
+    state_path = out.with_name(out.stem + ".resume.json")
+    start_epoch, best = 0, 0.0
+    if args.resume and resume_path.exists():
+        net = keras.models.load_model(resume_path)
+        state = json.loads(state_path.read_text())
+        start_epoch, best = state["epoch"], state["best_val_accuracy"]
+        log.info("resuming from %s at epoch %d (best val %.4f)", resume_path, start_epoch, best)
+    else:
+        net = arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
+        net.compile(optimizer=keras.optimizers.Adam(args.lr),
+                    loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                    metrics=["accuracy"])
+    train_ds = _dataset(train.x, train.soft_targets(args.ferplus_weight), args, training=True)
+    val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False)
+    class_weight = _class_weights(train.y) if args.class_weights else None
+    steps = math.ceil(len(train) / args.batch_size)
+    callbacks = [
+        keras.callbacks.LearningRateScheduler(lambda e: _lr(e, args)),
+        _Checkpoint(out, resume_path, state_path, best, args, train, val),
+        keras.callbacks.EarlyStopping("val_accuracy", mode="max", patience=args.patience),
+        _Progress(args.epochs, steps),
+    ]
+    net.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=start_epoch,
+            class_weight=class_weight, callbacks=callbacks, verbose=0)
+    log.info("best val accuracy %.4f, saved to %s", callbacks[1].best, out)
+    return 0
+
+
+def _lr(epoch: int, args) -> float:
+    warm = 2
+    if epoch < warm:
+        return args.lr * (epoch + 1) / warm
+    t = (epoch - warm) / max(1, args.epochs - warm)
+    return float(args.lr * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def _dataset(x, targets, args, training: bool):
+    import keras
+    import tensorflow as tf
+
+    size = args.input_size
+    ds = tf.data.Dataset.from_tensor_slices((x[..., None], targets))
+    if training:
+        ds = ds.shuffle(len(x), seed=args.seed, reshuffle_each_iteration=True)
+    ds = ds.batch(args.batch_size)
+    augment = keras.Sequential([
+        keras.layers.RandomFlip("horizontal", seed=args.seed),
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", seed=args.seed),
+        keras.layers.RandomRotation(0.04, fill_mode="nearest", seed=args.seed),  # ~15 degrees
+        keras.layers.RandomZoom(0.1, fill_mode="nearest", seed=args.seed),
+    ])
+
+    def prep(img, y):
+        img = tf.cast(img, tf.float32)
+        if size != 48:
+            img = tf.image.resize(img, (size, size))
+        if training:
+            img = augment(img, training=True)
+        return img / 127.5 - 1.0, y
+
+    return ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def _class_weights(y):
+    import numpy as np
+
+    counts = np.bincount(y, minlength=7).astype(float)
+    w = len(y) / (7 * np.maximum(counts, 1))
+    return {i: float(v) for i, v in enumerate(w)}
+
+
+class _Progress:
+    """Keras callback printing one progress line per epoch with an ETA (stderr via logging)."""
+
+    def __new__(cls, epochs, steps):
+        import keras
+
+        class Progress(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.t0 = time.monotonic()
+                self.done = 0
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch_t0 = time.monotonic()
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.done += 1
+                took = time.monotonic() - self.epoch_t0
+                per = (time.monotonic() - self.t0) / self.done
+                eta = per * (epochs - epoch - 1)
+                logs = logs or {}
+                print(f"epoch {epoch + 1}/{epochs}  {took:5.1f}s  loss {logs.get('loss', 0):.4f}  "
+                      f"acc {logs.get('accuracy', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.4f}  "
+                      f"lr {float(self.model.optimizer.learning_rate):.2e}  ETA {eta / 60:.1f} min",
+                      flush=True)
+
+        return Progress()
+
+
+class _Checkpoint:
+    """Saves the best model (by val accuracy) with its model card, and the resume state each epoch."""
+
+    def __new__(cls, out, resume_path, state_path, best, args, train, val):
+        import keras
+
+        class Checkpoint(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.best = best
+                self.history = []
+
+            def on_epoch_end(self, epoch, logs=None):
+                logs = dict(logs or {})
+                self.history.append({k: round(float(v), 5) for k, v in logs.items()} | {"epoch": epoch + 1})
+                if logs.get("val_accuracy", 0) > self.best:
+                    self.best = float(logs["val_accuracy"])
+                    _atomic_save(self.model, out, include_optimizer=False)
+                    _write_card(out, args, train, val, epoch + 1, logs, self.history)
+                _atomic_save(self.model, resume_path, include_optimizer=True)
+                state_path.write_text(json.dumps({"epoch": epoch + 1, "best_val_accuracy": self.best}))
+
+        return Checkpoint()
+
+
+def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    if include_optimizer:
+        net.save(tmp)
+    else:
+        import keras
+
+        clone = keras.models.clone_model(net)
+        clone.set_weights(net.get_weights())
+        clone.save(tmp)
+    os.replace(tmp, path)
+
+
+def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: list) -> None:
+    from emocam.training.data import sha256
+
+    card = {
+        "model": out.name,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "recipe": {k: v for k, v in vars(args).items() if k not in ("func",)},
+        "data": {"train": {"path": Path(train.source).name, "sha256": sha256(train.source), "n": len(train)},
+                 "val": {"path": Path(val.source).name, "sha256": sha256(val.source), "n": len(val)}},
+        "best_epoch": epoch,
+        "val_metrics": {"accuracy": round(float(logs.get("val_accuracy", 0)), 4),
+                        "loss": round(float(logs.get("val_loss", 0)), 4)},
+        "history": history,
+    }
+    out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
