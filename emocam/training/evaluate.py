@@ -1,0 +1,203 @@
+"""``python -m emocam evaluate``: score an emotion model on FER2013 data.
+
+Prints accuracy, macro F1, per-class precision/recall/F1 and the confusion matrix (rows are
+the true class). ``--json`` prints exactly one JSON object on stdout; ``--report-dir`` also
+writes ``metrics.json`` and two confusion-matrix PNGs. Without ``--weights`` the shipped
+default model (``weights/DEFAULT``, else the newest ``weights/*.keras``) is scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from emocam.emotions import NAMES, NUM_CLASSES
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 256
+Progress = Callable[[int, int], None]
+
+
+class EvaluationError(ValueError):
+    """Evaluation cannot run or cannot write its report; the message says which file and why."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="FER2013 data: npz, csv (Usage column) or image folder")
+    p.add_argument("--weights", help="model file (.keras, .h5, .weights.h5, .tflite); "
+                                     "default: the shipped model in weights/")
+    p.add_argument("--split", default="val", choices=("train", "val", "test"),
+                   help="which split of a csv or image folder to score (default: val = PublicTest)")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--report-dir", type=Path, help="write metrics.json and confusion-matrix PNGs here")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="faces per inference batch")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="LiteRT inference threads")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command: score, then print (table or JSON) and optionally write the report."""
+    if args.batch_size < 1 or args.threads < 1:
+        raise EvaluationError("--batch-size and --threads must be at least 1")
+    progress = _tty_progress if sys.stderr.isatty() else None
+    result = evaluate(args.data, args.weights, args.split, args.batch_size, args.threads, progress)
+    if args.report_dir is not None:
+        for path in write_report(result, args.report_dir):
+            log.info("wrote %s", path)
+    print(json.dumps(result) if args.json else format_table(result))
+    return 0
+
+
+def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "val",
+             batch_size: int = BATCH_SIZE, threads: int = 1, progress: Progress | None = None) -> dict:
+    """Load ``data`` and the model ``weights`` (default: the shipped one) and return :func:`metrics`
+    plus the model path, input spec, data source, timing and the split."""
+    from emocam.classification import EmotionClassifier
+    from emocam.training import data as fer
+    from emocam.weights import default_weights
+
+    dataset = fer.load(data, split)
+    if len(dataset) == 0:
+        raise EvaluationError(f"{dataset.source}: contains no faces to score")
+    model_path = Path(weights) if weights is not None else default_weights()
+    classifier = EmotionClassifier.load(model_path, num_threads=threads)
+    log.info("scoring %s on %d faces from %s", model_path, len(dataset), dataset.source)
+    start = time.perf_counter()
+    y_pred = predict_labels(classifier, dataset.x, batch_size, progress)
+    seconds = time.perf_counter() - start
+    spec = classifier.spec
+    return {
+        "model": str(model_path),
+        "input": {"height": spec.height, "width": spec.width, "channels": spec.channels},
+        "data": dataset.source,
+        "split": split,
+        **metrics(dataset.y, y_pred),
+        "seconds": round(seconds, 3),
+        "ms_per_face": round(1000 * seconds / len(dataset), 4),
+    }
+
+
+def predict_labels(classifier, faces: np.ndarray, batch_size: int = BATCH_SIZE,
+                   progress: Progress | None = None) -> np.ndarray:
+    """Most likely class for each uint8 face [N,H,W], scored ``batch_size`` faces at a time."""
+    labels = np.empty(len(faces), np.int64)
+    for start in range(0, len(faces), batch_size):
+        chunk = faces[start:start + batch_size]
+        labels[start:start + len(chunk)] = classifier.predict(chunk).argmax(axis=1)
+        if progress is not None:
+            progress(start + len(chunk), len(faces))
+    return labels
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Counts [num_classes, num_classes]; row = true class, column = predicted class."""
+    y_true, y_pred = _check_labels(y_true, y_pred, num_classes)
+    flat = np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
+    return flat.reshape(num_classes, num_classes)
+
+
+def metrics(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray,
+            num_classes: int = NUM_CLASSES, names: Sequence[str] | None = None) -> dict:
+    """Accuracy, macro F1, per-class precision/recall/F1/support and confusion matrices.
+
+    A class never seen nor predicted has precision, recall and F1 of 0 and is left out of
+    macro F1 (as scikit-learn does by default); a class with no predictions has precision 0.
+    """
+    names = list(names) if names is not None else _default_names(num_classes)
+    if len(names) != num_classes:
+        raise ValueError(f"{len(names)} class names given for {num_classes} classes")
+    cm = confusion_matrix(np.asarray(y_true), np.asarray(y_pred), num_classes)
+    tp, support, predicted = np.diag(cm), cm.sum(axis=1), cm.sum(axis=0)
+    precision = _safe_div(tp, predicted)
+    recall = _safe_div(tp, support)
+    f1 = _safe_div(2 * precision * recall, precision + recall)
+    present = (support + predicted) > 0
+    return {
+        "n": int(cm.sum()),
+        "accuracy": _r(tp.sum() / cm.sum()),
+        "macro_f1": _r(f1[present].mean()),
+        "per_class": [{"name": names[i], "precision": _r(precision[i]), "recall": _r(recall[i]),
+                       "f1": _r(f1[i]), "support": int(support[i])} for i in range(num_classes)],
+        "confusion_matrix": cm.tolist(),
+        "confusion_matrix_normalized": [[_r(v) for v in row] for row in _safe_div(cm, support[:, None])],
+    }
+
+
+def format_table(result: dict) -> str:
+    """The human-readable report printed without ``--json``."""
+    spec = result["input"]
+    lines = [
+        f"model     {result['model']} ({spec['height']}x{spec['width']}x{spec['channels']})",
+        f"data      {result['data']} ({result['n']} faces, split {result['split']})",
+        f"accuracy  {result['accuracy']:.4f}   macro F1 {result['macro_f1']:.4f}   "
+        f"{result['seconds']:.2f} s, {result['ms_per_face']:.3f} ms/face",
+        "",
+        f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}",
+    ]
+    for row in result["per_class"]:
+        lines.append(f"{row['name']:<10}{row['precision']:>10.4f}{row['recall']:>8.4f}"
+                     f"{row['f1']:>8.4f}{row['support']:>9d}")
+    names = [row["name"] for row in result["per_class"]]
+    lines += ["", "confusion matrix (rows = true class, columns = predicted)",
+              f"{'':<10}" + "".join(f"{n:>9}" for n in names)]
+    for name, row in zip(names, result["confusion_matrix"]):
+        lines.append(f"{name:<10}" + "".join(f"{v:>9d}" for v in row))
+    return "\n".join(lines)
+
+
+def write_report(result: dict, report_dir: Path) -> list[Path]:
+    """Write ``metrics.json``, ``confusion_counts.png`` and ``confusion_normalized.png``."""
+    from emocam.training.plots import save_confusion_plots
+
+    report_dir = Path(report_dir)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        metrics_path = report_dir / "metrics.json"
+        metrics_path.write_text(json.dumps(result, indent=2) + "\n")
+        return [metrics_path, *save_confusion_plots(result, report_dir)]
+    except OSError as e:
+        raise EvaluationError(f"{report_dir}: cannot write the report ({e.strerror or e}); "
+                              "choose a writable --report-dir") from e
+
+
+def _check_labels(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
+    if len(y_true) == 0:
+        raise ValueError("no labels to score")
+    for what, y in (("true labels", y_true), ("predictions", y_pred)):
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{what} must be integers, got {y.dtype}")
+        if y.min() < 0 or y.max() >= num_classes:
+            raise ValueError(f"{what} must be in 0..{num_classes - 1}, found {int(y.min())}..{int(y.max())}")
+    return y_true.astype(np.int64), y_pred.astype(np.int64)
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
+    out = np.zeros(np.broadcast(num, den).shape, np.float64)
+    np.divide(num, den, out=out, where=np.broadcast_to(den, out.shape) > 0)
+    return out
+
+
+def _default_names(num_classes: int) -> list[str]:
+    return list(NAMES) if num_classes == len(NAMES) else [str(i) for i in range(num_classes)]
+
+
+def _r(value) -> float:
+    return round(float(value), 6)
+
+
+def _tty_progress(done: int, total: int) -> None:
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\rscoring faces {done}/{total} ({100 * done // total}%)" + end)
+    sys.stderr.flush()
