@@ -1,0 +1,49 @@
+"""Saving images: unique timestamped names, written atomically (a complete file or none)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def unique_path(folder: Path, prefix: str = "emocam", suffix: str = ".png", now: datetime | None = None) -> Path:
+    """``folder/prefix-YYYYmmdd-HHMMSS-mmm.png``, with ``-2``, ``-3``... if that name is taken."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    candidate = folder / f"{prefix}-{stamp}{suffix}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{prefix}-{stamp}-{n}{suffix}"
+        n += 1
+    return candidate
+
+
+def save_png_atomic(rgb: np.ndarray, target: Path) -> Path:
+    """Encode ``rgb`` as PNG and move it into place atomically; no temp file is left on failure."""
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"{target}: could not encode the image as PNG")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".emocam-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(encoded.tobytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():  # never overwrite: pick the next free name
+            target = unique_path(target.parent, target.stem, target.suffix)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_snapshot(rgb: np.ndarray, folder: Path, mirror: bool = False) -> Path:
+    """Save a snapshot under a fresh timestamped name in ``folder``; returns the path written."""
+    image = rgb[:, ::-1] if mirror else rgb
+    return save_png_atomic(image, unique_path(Path(folder)))
