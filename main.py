@@ -1,0 +1,68 @@
+"""emocam entry point: parse arguments, start Qt, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+log = logging.getLogger("emocam.app")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="emocam", description="Real-time webcam emotion recognition.")
+    p.add_argument("--source", help="camera index (0, 1, ...), 'demo', or a video/image file")
+    p.add_argument("--weights", type=Path, help="emotion model file (.keras, .h5, .tflite)")
+    p.add_argument("--output-dir", type=Path, help="where snapshots go (default: Pictures/emocam)")
+    p.add_argument("--cascade", default="haarcascade_frontalface_default", help="Haar cascade name or XML path")
+    p.add_argument("--debug", action="store_true", help="verbose logging")
+    return p.parse_args(argv)
+
+
+def _install_excepthook(window_getter) -> None:
+    """Exceptions in slots are logged and shown in the window, never abort the app."""
+
+    def hook(kind, value, tb):
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        window = window_getter()
+        if window is not None:
+            window.notice.show_notice(f"Something went wrong: {value}. The app keeps running; "
+                                      "details are in the log.")
+
+    sys.excepthook = hook
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from PyQt5.QtGui import QIcon
+    from PyQt5.QtWidgets import QApplication
+
+    from ui.main_window import AppConfig, MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("emocam")
+    app.setOrganizationName("emocam")
+    icon = Path(__file__).resolve().parent / "assets" / "icon.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    holder: list = []
+    _install_excepthook(lambda: holder[0] if holder else None)
+    window = MainWindow(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,
+                                  cascade=args.cascade))
+    holder.append(window)
+    window.show()
+    code = app.exec_()
+    if window.running_threads():  # a model conversion cannot be interrupted: don't wait for it
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Widget tests for ui/ (pytest-qt, offscreen)."""

@@ -1,0 +1,199 @@
+"""The real main window on a fake camera: faces, bars, emoji, shortcuts, snapshots, model swap,
+selection by click, no camera, preferences."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PyQt5.QtGui import QDropEvent
+from PyQt5.QtWidgets import QApplication
+
+from ui.preferences import Preferences
+
+
+def wait_for_faces(qtbot, window, n=1, timeout=10000):
+    qtbot.waitUntil(lambda: window.last_result is not None and len(window.last_result.faces) == n,
+                    timeout=timeout)
+    return window.last_result
+
+
+def press(qtbot, window, key, modifier=Qt.NoModifier):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, key, modifier)
+
+
+def test_window_shows_face_label_bars_and_emoji(qtbot, make_window, one_face_source):
+    window = make_window(one_face_source)
+    result = wait_for_faces(qtbot, window)
+    face = result.faces[0]
+    assert 250 < face.box.x + face.box.w / 2 < 380  # the tile sits at x 220..420
+    qtbot.waitUntil(lambda: window.probability_bars.targets == face.prediction.probabilities or
+                    window.last_result.faces and window.probability_bars.targets ==
+                    window.selected_face(window.last_result).prediction.probabilities, timeout=3000)
+    shown = window.selected_face(window.last_result)
+    assert window.emoji_panel.current_index == shown.label
+    qtbot.waitUntil(lambda: "1 face" in window.status_labels["faces"].text(), timeout=3000)
+    assert window.status_labels["source"].text() == "Source: Fake camera"
+    assert window.status_labels["model"].text() == "Model: tiny.tflite"
+    qtbot.waitUntil(lambda: "fps" in window.status_labels["fps"].text()
+                    and not window.status_labels["fps"].text().startswith("0.0"), timeout=5000)
+    assert "latency" in window.status_labels["latency"].text()
+
+
+def test_no_face_state(qtbot, make_window):
+    from emocam.capture import FramesSource
+
+    blank = FramesSource([np.full((480, 640, 3), 90, np.uint8)], fps=30, name="Blank")
+    window = make_window(blank)
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=5000)
+    assert window.last_result.faces == ()
+    assert window.emoji_panel.current_index is None
+    assert not window.probability_bars.has_face
+
+
+@pytest.mark.parametrize("key", [Qt.Key_Space, Qt.Key_S])
+def test_snapshot_shortcut_saves_png(qtbot, make_window, one_face_source, app_dirs, key):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    with qtbot.waitSignal(window.snapshot_saved, timeout=5000) as saved:
+        press(qtbot, window, key)
+    path = Path(saved.args[0])
+    assert path.parent == app_dirs["snapshots"] and path.suffix == ".png"
+    image = cv2.imread(str(path))
+    assert image is not None and image.shape == (480, 640, 3)
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp file left
+    assert str(path) in window.statusBar().currentMessage()
+
+
+def test_two_snapshots_get_distinct_names(qtbot, make_window, one_face_source, app_dirs):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    for _ in range(2):
+        with qtbot.waitSignal(window.snapshot_saved, timeout=5000):
+            window.actions.snapshot.trigger()
+    assert len(list(app_dirs["snapshots"].glob("*.png"))) == 2
+
+
+@pytest.mark.parametrize("key,modifier", [(Qt.Key_Q, Qt.NoModifier), (Qt.Key_Escape, Qt.NoModifier),
+                                          (Qt.Key_Q, Qt.ControlModifier)])
+def test_quit_shortcuts_close_the_window_and_stop_workers(qtbot, make_window, one_face_source, key, modifier):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    press(qtbot, window, key, modifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: window.running_threads() == 0, timeout=2000)
+
+
+def test_mirror_fullscreen_and_cheat_sheet_shortcuts(qtbot, make_window, one_face_source):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    assert window.video_view.mirror  # a camera source starts mirrored
+    press(qtbot, window, Qt.Key_M)
+    assert not window.video_view.mirror and not window.actions.mirror.isChecked()
+    press(qtbot, window, Qt.Key_F)
+    qtbot.waitUntil(lambda: window.isFullScreen(), timeout=2000)
+    press(qtbot, window, Qt.Key_F)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=2000)
+    press(qtbot, window, Qt.Key_F1)
+    assert window.overlay.isVisible()
+    names = [name for name, _ in window.overlay.rows()]
+    assert {"Snapshot", "Quit", "Mirror view", "Fullscreen", "Open model"} <= set(names)
+    qtbot.keyClick(window.overlay, Qt.Key_Escape)  # Esc closes the sheet, not the app
+    assert not window.overlay.isVisible() and window.isVisible()
+
+
+def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_source, tiny_models, monkeypatch,
+                                                   tmp_path):
+    other = tmp_path / "chosen.tflite"
+    shutil.copy(tiny_models["tflite48"], other)
+    monkeypatch.setattr("ui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
+    window = make_window(one_face_source)
+    press(qtbot, window, Qt.Key_O, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.model_path == other, timeout=10000)
+    assert window.status_labels["model"].text() == "Model: chosen.tflite"
+
+
+def test_model_swap_good_then_bad_keeps_running(qtbot, make_window, one_face_source, tiny_models, tmp_path):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    window.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px: converted in the worker
+    qtbot.waitUntil(lambda: window.model_path == tiny_models["h5_64"], timeout=60000)
+    qtbot.waitUntil(lambda: window.processor.pipeline.classifier.spec.height == 64, timeout=5000)
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"definitely not a model")
+    window.load_model(bad)
+    qtbot.waitUntil(lambda: "broken.keras" in window.notice.text, timeout=10000)
+    assert "Model not loaded" in window.notice.text and "tiny64.h5" in window.notice.text
+    assert window.model_path == tiny_models["h5_64"]
+    seen = window.last_result.frame.index
+    qtbot.waitUntil(lambda: window.last_result.frame.index > seen + 3, timeout=5000)  # video goes on
+
+
+def test_new_file_in_weights_folder_is_loaded(qtbot, make_window, one_face_source, app_dirs, tiny_models):
+    window = make_window(one_face_source)
+    dropped = app_dirs["weights"] / "dropped.tflite"
+    shutil.copy(tiny_models["tflite48"], dropped)
+    qtbot.waitUntil(lambda: window.model_path == dropped, timeout=10000)
+
+
+def test_dragging_a_model_onto_the_window_loads_it(qtbot, make_window, one_face_source, tiny_models, tmp_path):
+    window = make_window(one_face_source)
+    target = tmp_path / "dragged.tflite"
+    shutil.copy(tiny_models["tflite48"], target)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(target))])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.model_path == target, timeout=10000)
+
+
+def test_click_selects_a_face(qtbot, make_window, two_face_source):
+    window = make_window(two_face_source)
+    result = wait_for_faces(qtbot, window, n=2)
+    right = max(result.faces, key=lambda f: f.box.x)
+    left = min(result.faces, key=lambda f: f.box.x)
+    view = window.video_view
+    for face in (right, left):
+        rect = view.map_box_to_widget(face)
+        qtbot.mouseClick(view, Qt.LeftButton, pos=QPoint(int(rect.center().x()), int(rect.center().y())))
+        assert window.selected_track == face.track_id
+        qtbot.waitUntil(lambda f=face: window.selected_face(window.last_result).track_id == f.track_id,
+                        timeout=3000)
+        chosen = window.selected_face(window.last_result)
+        assert window.probability_bars.targets == chosen.prediction.probabilities
+
+
+def test_no_camera_falls_back_to_demo_and_says_so(qtbot, make_window, app_dirs):
+    window = make_window(None)  # no --source: tries the saved/first camera, none exists here
+    qtbot.waitUntil(lambda: "No camera" in window.notice.text, timeout=10000)
+    qtbot.waitUntil(lambda: window.status_labels["source"].text() == "Source: Demo", timeout=5000)
+    wait_for_faces(qtbot, window, timeout=15000)
+    buttons = [b.text() for b in window.notice._buttons]
+    assert buttons == ["Find cameras", "Open video or image...", "Demo"]
+
+
+def test_explicit_missing_camera_is_reported_not_replaced(qtbot, make_window):
+    window = make_window("57")
+    qtbot.waitUntil(lambda: "camera 57" in window.notice.text, timeout=10000)
+    assert window.status_labels["source"].text() == "Source: Camera 57"
+    assert "camera 57" in (window.video_view.message or "")
+
+
+def test_preferences_persist(qtbot, make_window, one_face_source, app_dirs):
+    from PyQt5.QtCore import QSettings
+
+    window = make_window(one_face_source)
+    press(qtbot, window, Qt.Key_M)  # camera mirror off
+    strong = next(a for a in window.actions.smoothing_group.actions() if a.text() == "Strong")
+    strong.trigger()
+    window.close()
+    prefs = Preferences(QSettings(str(app_dirs["settings"]), QSettings.IniFormat))
+    assert prefs.mirror_camera is False
+    assert prefs.smoothing == "Strong"
+    assert prefs.model_path == str(app_dirs["model"])

@@ -1,0 +1,1 @@
+"""Qt widgets and the workers that bridge threads; the only place that imports PyQt5."""

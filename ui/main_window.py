@@ -1,0 +1,370 @@
+"""The main window: video with overlays, probability bars, emoji panel, status bar, menus.
+
+Workers do all slow work (camera, model loading, saving); slots here only touch widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal
+from PyQt5.QtWidgets import QFileDialog, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, CameraSource, FrameSource, LatestFrame, SourceError, open_source
+from emocam.detection import DEFAULT_CASCADE, FaceDetector
+from emocam.pipeline import Pipeline
+from emocam.smoothing import FaceTracker, SmoothingSettings
+from emocam.types import FrameResult
+from ui import menus
+from ui.emoji_panel import EmojiPanel
+from ui.help_overlay import ShortcutsOverlay
+from ui.model_watch import WeightsWatcher, is_model_file
+from ui.notice_bar import NoticeBar
+from ui.preferences import SMOOTHING_LEVELS, Preferences
+from ui.probability_bars import ProbabilityBars
+from ui.video_view import VideoView
+from ui.workers import CameraProbe, CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob
+
+log = logging.getLogger(__name__)
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+@dataclass
+class AppConfig:
+    """What ``main.py`` hands the window: command-line choices override saved preferences."""
+
+    source: str | FrameSource | None = None  # a FrameSource object is used as is (tests, embedding)
+    weights: Path | None = None
+    output_dir: Path | None = None
+    cascade: str = DEFAULT_CASCADE
+    weights_dir: Path = WEIGHTS_DIR
+    settings: QSettings | None = None
+    probe_cameras: bool = True
+
+
+class MainWindow(QMainWindow):
+    """emocam's window. ``snapshot_saved(Path)`` fires after each snapshot is on disk."""
+
+    snapshot_saved = pyqtSignal(object)
+
+    def __init__(self, config: AppConfig):
+        super().__init__()
+        self.config, self.prefs = config, Preferences(config.settings)
+        self.slot = LatestFrame()
+        self.detector = FaceDetector(config.cascade)
+        self.tracker = FaceTracker(self._smoothing_settings(self.prefs.smoothing))
+        self.capture: CaptureWorker | None = None
+        self.loaders: list[ModelLoader] = []
+        self.model_path: Path | None = None
+        self.last_result: FrameResult | None = None
+        self.selected_track: int | None = None
+        self.cameras: tuple[int, ...] | None = None
+        self._explicit_source = config.source is not None
+        self._processed = deque(maxlen=90)
+        self.latencies = deque(maxlen=150)
+        self._build_widgets()
+        self.actions = menus.build_menus(self)
+        menus.add_resolutions(self.actions, self, self.prefs.resolution)
+        self._connect_actions()
+        self.processor = ProcessWorker(self.slot, parent=self)
+        self.processor.frame_processed.connect(self._on_frame_processed)
+        self.processor.processing_failed.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+        self.processor.start()
+        self.watcher = WeightsWatcher(config.weights_dir, parent=self)
+        self.watcher.model_file_changed.connect(self.load_model)
+        self._status_timer = QTimer(self, interval=500, timeout=self._update_status)
+        self._status_timer.start()
+        self.setAcceptDrops(True)
+        self.setWindowTitle("emocam")
+        self.resize(1180, 700)
+        QTimer.singleShot(0, self._start)
+
+    # ----- construction
+    def _build_widgets(self) -> None:
+        self.video_view = VideoView(self)
+        self.video_view.face_clicked.connect(self._on_face_clicked)
+        self.notice = NoticeBar(self)
+        self.emoji_panel = EmojiPanel(parent=self)
+        self.probability_bars = ProbabilityBars(self)
+        self.snapshot_button = QPushButton("Snapshot  (Space)", self)
+        self.snapshot_button.setFocusPolicy(Qt.NoFocus)
+        self.snapshot_button.setMinimumHeight(40)
+        side = QWidget(self)
+        side.setMinimumWidth(300)
+        side_layout = QVBoxLayout(side)
+        for widget, stretch in ((self.emoji_panel, 3), (self.probability_bars, 2), (self.snapshot_button, 0)):
+            side_layout.addWidget(widget, stretch)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.notice)
+        left_layout.addWidget(self.video_view, 1)
+        splitter = QSplitter(Qt.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.status_labels = {k: QLabel(self) for k in ("source", "model", "fps", "latency", "faces")}
+        for label in self.status_labels.values():
+            self.statusBar().addPermanentWidget(label)
+        self.overlay = ShortcutsOverlay(splitter, [])
+
+    def _connect_actions(self) -> None:
+        a = self.actions
+        a.snapshot.triggered.connect(self.take_snapshot)
+        self.snapshot_button.clicked.connect(self.take_snapshot)
+        a.quit.triggered.connect(self._on_quit_requested)
+        a.mirror.toggled.connect(self._on_mirror_toggled)
+        a.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        a.shortcuts.triggered.connect(self.overlay.toggle)
+        a.open_model.triggered.connect(self._on_open_model)
+        a.open_video.triggered.connect(self._on_open_video)
+        a.demo.triggered.connect(lambda: self.open_source("demo"))
+        a.find_cameras.triggered.connect(self.find_cameras)
+        a.camera_group.triggered.connect(lambda act: self.open_source(str(act.data())))
+        a.resolution_group.triggered.connect(self._on_resolution_chosen)
+        a.mirror_snapshots.setChecked(self.prefs.mirror_snapshots)
+        a.mirror_snapshots.toggled.connect(lambda on: setattr(self.prefs, "mirror_snapshots", on))
+        for act in a.smoothing_group.actions():
+            act.setChecked(act.text() == self.prefs.smoothing)
+        a.smoothing_group.triggered.connect(self._on_smoothing_chosen)
+        self.overlay._actions = a.all()
+        menus.fill_camera_menu(a, self.cameras, "")
+
+    def _start(self) -> None:
+        from emocam.weights import default_weights
+
+        try:
+            saved = self.prefs.model_path
+            initial = self.config.weights or (saved if saved and Path(saved).is_file() else default_weights())
+            self.load_model(Path(initial))
+        except (OSError, ValueError) as e:
+            self._show_model_problem(str(e))
+        camera = self.prefs.camera
+        self.open_source(self.config.source or (str(camera) if camera is not None else "0"))
+        if self.config.probe_cameras:
+            self.find_cameras()
+
+    # ----- sources
+    def open_source(self, spec: str | FrameSource) -> None:
+        """Switch to a camera index, ``demo``, a video/image path, or a FrameSource object
+        (opened in the capture worker)."""
+        try:
+            size = self.prefs.resolution
+            source = spec if not isinstance(spec, str) else open_source(spec, *(size or (None, None)))
+        except (SourceError, OSError) as e:
+            self._on_source_failed(str(e))
+            return
+        self._stop_capture()
+        self.tracker.reset()
+        self.selected_track = None
+        self.slot.reopen()
+        self.capture = CaptureWorker(source, self.slot, parent=self)
+        self.capture.source_opened.connect(self._on_source_opened)
+        self.capture.source_failed.connect(self._on_source_failed)
+        self.capture.source_ended.connect(lambda msg: self.notice.show_notice(msg, self._source_choices()))
+        mirror = self.prefs.mirror_camera if source.is_camera else False
+        self.actions.mirror.setChecked(mirror)
+        self.video_view.set_mirror(mirror)
+        self.video_view.set_message(f"Opening {source.name}...")
+        self.status_labels["source"].setText(f"Source: {source.name}")
+        self.capture.start()
+
+    def _stop_capture(self) -> None:
+        if self.capture is not None:
+            self.capture.stop()
+            self.capture = None
+
+    def _on_source_opened(self, name: str) -> None:
+        self.video_view.set_message(None)
+        if self.capture is not None and isinstance(self.capture.source, CameraSource):
+            self.prefs.camera = self.capture.source.index
+            self.notice.hide()
+
+    def _on_source_failed(self, message: str) -> None:
+        log.info("source failed: %s", message)
+        if not self._explicit_source and "camera" in message.lower():
+            self._explicit_source = True  # fall back once, then respect the user's choices
+            self.notice.show_notice(f"No camera could be opened ({message}). Showing the built-in demo; "
+                                    "pick a camera, open a video, or keep watching the demo.",
+                                    self._source_choices())
+            self.open_source("demo")
+            return
+        self.video_view.set_message(message)
+        self.notice.show_notice(message, self._source_choices())
+
+    def _source_choices(self):
+        return [self.actions.find_cameras, self.actions.open_video, self.actions.demo]
+
+    def find_cameras(self) -> None:
+        """Probe cameras in a worker; the Camera menu fills in when it answers."""
+        menus.fill_camera_menu(self.actions, None, self.status_labels["source"].text()[8:])
+        probe = CameraProbe(self)
+        probe.cameras_found.connect(self._on_cameras_found)
+        probe.finished.connect(lambda: self.loaders.remove(probe) if probe in self.loaders else None)
+        self.loaders.append(probe)
+        probe.start()
+
+    def _on_cameras_found(self, cameras: tuple) -> None:
+        self.cameras = tuple(cameras)
+        menus.fill_camera_menu(self.actions, self.cameras, self.status_labels["source"].text()[8:])
+
+    # ----- models
+    def load_model(self, path: Path) -> None:
+        """Load and validate ``path`` in a worker; swap it in between frames when it is good."""
+        loader = ModelLoader(Path(path), self)
+        loader.model_loaded.connect(lambda clf, p=Path(path): self._on_model_loaded(clf, p))
+        loader.model_failed.connect(self._show_model_problem)
+        loader.finished.connect(lambda: self.loaders.remove(loader) if loader in self.loaders else None)
+        self.loaders.append(loader)
+        self.status_labels["model"].setText(f"Model: loading {Path(path).name}...")
+        loader.start()
+
+    def _on_model_loaded(self, classifier, path: Path) -> None:
+        if self.processor.pipeline is None:
+            self.processor.pipeline = Pipeline(self.detector, classifier, self.tracker)
+        else:
+            self.processor.swap_classifier(classifier)
+        self.model_path = path
+        self.prefs.model_path = str(path)
+        self.status_labels["model"].setText(f"Model: {path.name}")
+        self.statusBar().showMessage(f"Model loaded: {path}", 4000)
+
+    def _show_model_problem(self, message: str) -> None:
+        keeping = f" Still using {self.model_path.name}." if self.model_path else ""
+        self.status_labels["model"].setText(f"Model: {self.model_path.name if self.model_path else 'none'}")
+        self.notice.show_notice(f"Model not loaded: {message}.{keeping}", [self.actions.open_model])
+
+    # ----- frames
+    def _on_frame_processed(self, result: FrameResult) -> None:
+        view = self.video_view
+        if view.last_paint_timestamp and view.last_painted_frame_timestamp:
+            self.latencies.append(view.last_paint_timestamp - view.last_painted_frame_timestamp)
+        self.last_result = result
+        self._processed.append(time.monotonic())
+        face = self.selected_face(result)
+        view.set_selected_track(face.track_id if face else None)
+        view.show_result(result)
+        self.probability_bars.set_probabilities(face.prediction.probabilities if face else None)
+        self.emoji_panel.set_emotion(face.label if face else None, bool(face and face.uncertain))
+
+    def selected_face(self, result: FrameResult):
+        """The clicked face while it is visible, else the largest."""
+        for face in result.faces:
+            if face.track_id == self.selected_track:
+                return face
+        return result.largest
+
+    def _on_face_clicked(self, track_id: int) -> None:
+        self.selected_track = track_id
+        if self.last_result is not None:
+            self._on_frame_processed(self.last_result)
+
+    def _update_status(self) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._processed if now - t <= 2.0]
+        fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
+        self.status_labels["fps"].setText(f"{fps:.1f} fps")
+        if self.latencies:
+            p95 = float(np.percentile(list(self.latencies), 95)) * 1000
+            self.status_labels["latency"].setText(f"latency p95 {p95:.0f} ms")
+        faces = len(self.last_result.faces) if self.last_result else 0
+        self.status_labels["faces"].setText(f"{faces} face{'s' if faces != 1 else ''}")
+
+    # ----- actions
+    def take_snapshot(self) -> None:
+        """Flash, then save the current frame as PNG in a worker."""
+        if self.last_result is None:
+            self.statusBar().showMessage("No frame to save yet", 3000)
+            return
+        self.video_view.flash()
+        mirror = self.actions.mirror.isChecked() and self.prefs.mirror_snapshots
+        job = SnapshotJob(self.last_result.frame.image, self.output_dir(), mirror)
+        job.signals.snapshot_saved.connect(self._on_snapshot_saved)
+        job.signals.snapshot_failed.connect(lambda msg: self.notice.show_notice(msg))
+        QThreadPool.globalInstance().start(job)
+
+    def output_dir(self) -> Path:
+        if self.config.output_dir:
+            return Path(self.config.output_dir)
+        pictures = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation) or str(Path.home())
+        return Path(pictures) / "emocam"
+
+    def _on_snapshot_saved(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Snapshot saved: {path}", 6000)
+        self.snapshot_saved.emit(path)
+
+    def _on_mirror_toggled(self, on: bool) -> None:
+        self.video_view.set_mirror(on)
+        if self.capture is not None and self.capture.source.is_camera:
+            self.prefs.mirror_camera = on
+
+    def _on_smoothing_chosen(self, action) -> None:
+        self.prefs.smoothing = action.text()
+        self.tracker.settings = self._smoothing_settings(action.text())
+
+    @staticmethod
+    def _smoothing_settings(level: str) -> SmoothingSettings:
+        return SmoothingSettings(enabled=level != "Off", alpha=SMOOTHING_LEVELS[level])
+
+    def _on_resolution_chosen(self, action) -> None:
+        self.prefs.resolution = tuple(action.data())
+        if self.capture is not None and isinstance(self.capture.source, CameraSource):
+            self.open_source(str(self.capture.source.index))
+
+    def _on_open_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open emotion model", str(self.config.weights_dir),
+                                              "Models (*.keras *.h5 *.hdf5 *.tflite)")
+        if path:
+            self.load_model(Path(path))
+
+    def _on_open_video(self) -> None:
+        patterns = " ".join(f"*{s}" for s in VIDEO_SUFFIXES + IMAGE_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "Open video or image", str(Path.home()), f"Media ({patterns})")
+        if path:
+            self.open_source(path)
+
+    def _on_quit_requested(self) -> None:
+        if self.overlay.isVisible():  # Esc first closes the cheat-sheet
+            self.overlay.hide()
+            return
+        self.close()
+
+    # ----- drag and drop
+    def dragEnterEvent(self, event) -> None:
+        if any(self._droppable(Path(u.toLocalFile())) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if is_model_file(path):
+                self.load_model(path)
+            elif path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
+                self.open_source(str(path))
+
+    @staticmethod
+    def _droppable(path: Path) -> bool:
+        return is_model_file(path) or path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES
+
+    # ----- shutdown
+    def closeEvent(self, event) -> None:
+        self._status_timer.stop()
+        self._stop_capture()
+        self.slot.close()
+        self.processor.stop()
+        for worker in list(self.loaders):
+            worker.stop(300)
+        self.prefs.sync()
+        super().closeEvent(event)
+
+    def running_threads(self) -> int:
+        """Workers still running after close (model conversions cannot be interrupted)."""
+        workers = [self.processor, *self.loaders] + ([self.capture] if self.capture else [])
+        return sum(1 for w in workers if w.isRunning())

@@ -1,0 +1,47 @@
+"""A plain-language notice strip above the video with action buttons (e.g. "No camera found")."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QAction, QFrame, QHBoxLayout, QLabel, QPushButton
+
+
+class NoticeBar(QFrame):
+    """Shows one message with buttons bound to existing actions, and a close button."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("NoticeBar")
+        self.setStyleSheet("#NoticeBar { background: #3b3220; border: 1px solid #8a6d2b; border-radius: 6px; }"
+                           "QLabel { color: #ffe7a8; } QPushButton { padding: 3px 10px; }")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._layout.addWidget(self.label, 1)
+        self._buttons: list[QPushButton] = []
+        close = QPushButton("✕", self)
+        close.setFlat(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        self._close = close
+        self._layout.addWidget(close)
+        self.hide()
+
+    def show_notice(self, text: str, actions: list[QAction] = ()) -> None:
+        for button in self._buttons:
+            button.deleteLater()
+        self._buttons = []
+        self.label.setText(text)
+        for action in actions:
+            button = QPushButton(action.text().replace("&", ""), self)
+            button.setFocusPolicy(Qt.NoFocus)  # Space must stay the snapshot key
+            button.clicked.connect(action.trigger)
+            self._layout.insertWidget(self._layout.count() - 1, button)
+            self._buttons.append(button)
+        self.show()
+
+    @property
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

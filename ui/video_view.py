@@ -1,0 +1,222 @@
+"""VideoView: the live frame, letterboxed, with face overlays painted by Qt from a FrameResult."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, QVariantAnimation, pyqtSignal
+from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PyQt5.QtWidgets import QSizePolicy, QWidget
+
+from emocam.types import Face, FrameResult
+from ui.qt_convert import rgb_to_qimage
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = QColor(17, 17, 17)
+BOX_WIDTH = 2.0
+SELECTED_BOX_WIDTH = 5.0
+BOX_RADIUS = 6.0
+FLASH_MS = 150
+
+
+def _text_colour(colour: QColor) -> QColor:
+    """Black on light fills, white on dark ones (perceived luminance)."""
+    luma = 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
+    return QColor(0, 0, 0) if luma > 150 else QColor(255, 255, 255)
+
+
+class VideoView(QWidget):
+    """Shows the newest frame scaled to fit (aspect kept) and paints each face's box and label.
+
+    Call ``show_result`` from the GUI thread for every processed frame. The frame array is never
+    drawn on: overlays are painted with QPainter in widget coordinates, so labels stay readable
+    when the view is mirrored.
+    """
+
+    face_clicked = pyqtSignal(int)  # track_id of the face under a left click
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._result: FrameResult | None = None
+        self._image: QImage | None = None
+        self._mirror = False
+        self._selected: int | None = None
+        self._message: str | None = None
+        self._flash_opacity = 0.0
+        self._flash = QVariantAnimation(self, startValue=1.0, endValue=0.0, duration=FLASH_MS)
+        self._flash.valueChanged.connect(self._on_flash_value_changed)
+        self.last_paint_timestamp: float | None = None  # time.monotonic() of the last painted frame
+        self.last_painted_frame_timestamp: float | None = None  # Frame.timestamp of that frame
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)  # every pixel is painted: skip the background erase
+
+    # ----------------------------------------------------------------- public API
+    def show_result(self, result: FrameResult) -> None:
+        """Show ``result``'s frame and faces; the frame is converted once, here, not in paint."""
+        self._result = result
+        self._image = rgb_to_qimage(result.frame.image)
+        self.update()
+
+    def set_mirror(self, mirror: bool) -> None:
+        """Mirror the display horizontally (selfie view); boxes and clicks follow, text does not."""
+        self._mirror = bool(mirror)
+        self.update()
+
+    def set_selected_track(self, track_id: int | None) -> None:
+        """Draw the face with this track id with a thicker box; None selects nothing."""
+        self._selected = track_id
+        self.update()
+
+    def set_message(self, text: str | None) -> None:
+        """Show a centred plain-language message over the view (None or "" hides it)."""
+        self._message = text or None
+        self.update()
+
+    def flash(self) -> None:
+        """Flash the view white and fade out (~150 ms): feedback that a snapshot was taken."""
+        self._flash.stop()
+        self._flash_opacity = 1.0
+        self._flash.start()
+        self.update()
+
+    @property
+    def mirror(self) -> bool:
+        return self._mirror
+
+    @property
+    def selected_track(self) -> int | None:
+        return self._selected
+
+    @property
+    def message(self) -> str | None:
+        return self._message
+
+    @property
+    def flash_opacity(self) -> float:
+        """Current opacity of the snapshot flash (0 when no flash is showing)."""
+        return self._flash_opacity
+
+    @property
+    def result(self) -> FrameResult | None:
+        return self._result
+
+    def frame_rect(self) -> QRectF:
+        """Where the frame lands in widget coordinates (empty when there is no frame)."""
+        if self._image is None:
+            return QRectF()
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def map_to_frame(self, pos: QPointF) -> QPointF | None:
+        """Widget point -> frame pixel coordinates (undoing letterbox and mirror); None off the frame."""
+        target = self.frame_rect()
+        if target.isEmpty() or not target.contains(pos):
+            return None
+        scale = target.width() / self._image.width()
+        x = (pos.x() - target.left()) / scale
+        if self._mirror:
+            x = self._image.width() - x
+        return QPointF(x, (pos.y() - target.top()) / scale)
+
+    def map_box_to_widget(self, face: Face) -> QRectF:
+        """A face's box in widget coordinates (mirrored when the view is)."""
+        target = self.frame_rect()
+        if target.isEmpty():
+            return QRectF()
+        scale = target.width() / self._image.width()
+        box = face.box
+        left = self._image.width() - (box.x + box.w) if self._mirror else box.x
+        return QRectF(target.left() + left * scale, target.top() + box.y * scale, box.w * scale, box.h * scale)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 480)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(160, 120)
+
+    # ----------------------------------------------------------------- events
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        if self._image is not None and self._result is not None:
+            painter.setRenderHint(QPainter.Antialiasing)
+            self._paint_frame(painter)
+            for face in self._result.faces:
+                self._paint_face(painter, face)
+            self.last_paint_timestamp = time.monotonic()
+            self.last_painted_frame_timestamp = self._result.frame.timestamp
+        if self._message:
+            self._paint_message(painter)
+        if self._flash_opacity > 0:
+            painter.setOpacity(self._flash_opacity)
+            painter.fillRect(self.rect(), Qt.white)
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.LeftButton or self._result is None:
+            return super().mousePressEvent(event)
+        point = self.map_to_frame(QPointF(event.pos()))
+        if point is None:
+            return
+        hits = [f for f in self._result.faces if f.box.contains(point.x(), point.y())]
+        if hits:  # nested boxes: the smallest is the one the user aimed at
+            self.face_clicked.emit(min(hits, key=lambda f: f.box.area).track_id)
+
+    def _on_flash_value_changed(self, value) -> None:
+        self._flash_opacity = float(value)
+        self.update()
+
+    # ----------------------------------------------------------------- painting helpers
+    def _paint_frame(self, painter: QPainter) -> None:
+        target = self.frame_rect()
+        painter.save()
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        if self._mirror:  # flip about the target's vertical centre line
+            painter.translate(target.left() + target.right(), 0)
+            painter.scale(-1, 1)
+        painter.drawImage(target, self._image)
+        painter.restore()
+
+    def _paint_face(self, painter: QPainter, face: Face) -> None:
+        rect = self.map_box_to_widget(face)
+        colour = QColor(*face.emotion.colour)
+        width = SELECTED_BOX_WIDTH if face.track_id == self._selected else BOX_WIDTH
+        pen = QPen(colour, width)
+        if face.uncertain:
+            pen.setStyle(Qt.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawRoundedRect(rect, BOX_RADIUS, BOX_RADIUS)
+        self._paint_label(painter, rect, face.text, colour)
+
+    def _paint_label(self, painter: QPainter, box: QRectF, text: str, colour: QColor) -> None:
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        pill = QRectF(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
+        pill.moveBottomLeft(QPointF(box.left(), box.top() - 1))
+        if pill.top() < 0:  # no room above: tuck the label inside the box's top edge
+            pill.moveTop(box.top() + 1)
+        pill.moveLeft(max(0.0, min(pill.left(), self.width() - pill.width())))
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(pill, 5, 5)
+        painter.setPen(_text_colour(colour))
+        painter.drawText(pill, Qt.AlignCenter, text)
+
+    def _paint_message(self, painter: QPainter) -> None:
+        painter.setFont(self.font())
+        area = QRectF(self.rect()).adjusted(24, 24, -24, -24)
+        flags = Qt.AlignCenter | Qt.TextWordWrap
+        text_rect = painter.boundingRect(area, flags, self._message)
+        panel = text_rect.adjusted(-16, -12, 16, 12)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawRoundedRect(panel, 8, 8)
+        painter.setPen(QColor(235, 235, 235))
+        painter.drawText(area, flags, self._message)

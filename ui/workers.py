@@ -1,0 +1,157 @@
+"""Workers that bridge threads. Each is one loop with one stop flag; threads meet only through
+signals carrying one immutable object. Stop = set the flag, ``quit()``, ``wait()``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PyQt5.QtCore import QObject, QRunnable, QThread, pyqtSignal
+
+from emocam.capture import FrameSource, LatestFrame, probe_cameras
+from emocam.types import Frame, FrameResult
+
+log = logging.getLogger(__name__)
+
+
+class StoppableThread(QThread):
+    """A QThread with a stop flag and a bounded :meth:`stop`."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._stopping = False
+
+    def stop(self, timeout_ms: int = 1500) -> bool:
+        """Ask the loop to end and wait for it; True if it ended in time."""
+        self._stopping = True
+        self.quit()
+        return self.wait(timeout_ms)
+
+
+class CaptureWorker(StoppableThread):
+    """Opens ``source`` and puts each frame into ``slot`` (newest only). Starts with ``start()``;
+    ends on ``stop()``, when the source ends, or when it fails to open."""
+
+    source_opened = pyqtSignal(str)
+    source_failed = pyqtSignal(str)
+    source_ended = pyqtSignal(str)
+
+    def __init__(self, source: FrameSource, slot: LatestFrame, parent=None):
+        super().__init__(parent)
+        self.source, self.slot = source, slot
+
+    def run(self) -> None:
+        try:
+            self.source.open()
+        except Exception as e:  # any failure to open is reported, never raised into Qt
+            log.warning("source %s failed: %s", self.source.name, e)
+            self.source_failed.emit(str(e))
+            return
+        self.source_opened.emit(self.source.name)
+        index, misses = 0, 0
+        try:
+            while not self._stopping:
+                image = self.source.read()
+                if image is None:
+                    misses += 1
+                    if misses > 30:
+                        self.source_ended.emit(f"{self.source.name} stopped delivering frames")
+                        return
+                    time.sleep(0.01)
+                    continue
+                misses = 0
+                self.slot.put(Frame(image, index, time.monotonic(), self.source.name))
+                index += 1
+        finally:
+            self.source.close()
+
+
+class ProcessWorker(StoppableThread):
+    """Takes the newest frame from ``slot``, runs the pipeline (when one is set) and emits
+    ``frame_processed``. Starts with ``start()``; ends on ``stop()``."""
+
+    frame_processed = pyqtSignal(object)  # FrameResult
+    processing_failed = pyqtSignal(str)
+
+    def __init__(self, slot: LatestFrame, pipeline=None, parent=None):
+        super().__init__(parent)
+        self.slot, self.pipeline = slot, pipeline
+        self._pending_classifier = None
+
+    def swap_classifier(self, classifier) -> None:
+        """Use ``classifier`` from the next frame on (called from the GUI thread)."""
+        self._pending_classifier = classifier
+
+    def run(self) -> None:
+        while not self._stopping:
+            frame = self.slot.take(timeout=0.1)
+            if frame is None:
+                continue
+            if self._pending_classifier is not None and self.pipeline is not None:
+                self.pipeline.classifier, self._pending_classifier = self._pending_classifier, None
+            self.frame_processed.emit(self._process(frame))
+
+    def _process(self, frame: Frame) -> FrameResult:
+        if self.pipeline is None:
+            return FrameResult(frame)
+        try:
+            return self.pipeline.process(frame)
+        except Exception as e:  # a bad frame must not end the loop
+            log.exception("processing frame %d failed", frame.index)
+            self.processing_failed.emit(f"processing failed: {e}")
+            return FrameResult(frame)
+
+
+class ModelLoader(StoppableThread):
+    """Loads and validates one model file (may convert with TensorFlow: seconds). Emits
+    ``model_loaded(classifier)`` or ``model_failed(message)``, then ends."""
+
+    model_loaded = pyqtSignal(object)
+    model_failed = pyqtSignal(str)
+
+    def __init__(self, path: Path, parent=None):
+        super().__init__(parent)
+        self.path = Path(path)
+
+    def run(self) -> None:
+        from emocam.classification import EmotionClassifier
+
+        try:
+            classifier = EmotionClassifier.load(self.path)
+        except Exception as e:  # every failure becomes a message; the old model keeps running
+            log.warning("model %s refused: %s", self.path, e)
+            self.model_failed.emit(str(e))
+            return
+        self.model_loaded.emit(classifier)
+
+
+class CameraProbe(StoppableThread):
+    """Finds cameras that deliver a frame (slow on some systems). Emits ``cameras_found(list)``."""
+
+    cameras_found = pyqtSignal(object)
+
+    def run(self) -> None:
+        self.cameras_found.emit(tuple(probe_cameras()))
+
+
+class SnapshotSignals(QObject):
+    snapshot_saved = pyqtSignal(object)  # Path
+    snapshot_failed = pyqtSignal(str)
+
+
+class SnapshotJob(QRunnable):
+    """Writes one snapshot PNG atomically on the thread pool; reports through ``signals``."""
+
+    def __init__(self, rgb, folder: Path, mirror: bool):
+        super().__init__()
+        self.rgb, self.folder, self.mirror = rgb, Path(folder), mirror
+        self.signals = SnapshotSignals()
+
+    def run(self) -> None:
+        from emocam.snapshots import save_snapshot
+
+        try:
+            self.signals.snapshot_saved.emit(save_snapshot(self.rgb, self.folder, self.mirror))
+        except Exception as e:  # disk full, permissions...: say so, lose nothing else
+            self.signals.snapshot_failed.emit(f"Snapshot not saved to {self.folder}: {e}")
