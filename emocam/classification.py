@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from emocam.emotions import NUM_CLASSES
+from emocam.fileio import atomic_write_bytes
 from emocam.model_check import ModelError, check_config, read_config
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,9 @@ class EmotionClassifier:
             log.debug("using converted model %s", cached)
             return cls(cached.read_bytes(), path, num_threads)
         tflite = convert_to_tflite(load_keras(path), path)
-        _atomic_write(cached, tflite)
-        return cls(tflite, path, num_threads)
+        classifier = cls(tflite, path, num_threads)  # probe first: a refused model is never cached
+        _write_cache(cached, tflite)
+        return classifier
 
     def predict(self, crops: list[np.ndarray]) -> np.ndarray:
         """Probabilities [N, 7] for face crops (uint8 gray HxW or RGB HxWx3, any size)."""
@@ -211,12 +212,8 @@ def _cache_path(path: Path, cache_dir: Path | None) -> Path:
     return (cache_dir or default_cache_dir()) / f"{digest}-v{_CACHE_VERSION}.tflite"
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def _write_cache(target: Path, data: bytes) -> None:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".tflite")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        atomic_write_bytes(target, data)
     except OSError as e:  # a cache we cannot write only costs time on the next start
         log.warning("could not cache converted model at %s: %s", target, e)

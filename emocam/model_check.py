@@ -57,12 +57,15 @@ def read_config(path: Path) -> dict:
 
 def check_config(config: dict, path: Path) -> None:
     """Raise :class:`ModelError` unless every class, module and activation is allow-listed."""
-    for where, node in _walk(config, "config"):
-        if isinstance(node, dict):
-            _check_node(node, where, path)
-        elif where.endswith(".activation") and isinstance(node, str) and node not in ALLOWED_ACTIVATIONS:
-            raise ModelError(f"{path}: activation {node!r} at {where} is not allowed; "
-                             "only built-in activations are loaded")
+    try:
+        for where, node in _walk(config, "config"):
+            if isinstance(node, dict):
+                _check_node(node, where, path)
+            elif where.endswith(".activation") and isinstance(node, str) and node not in ALLOWED_ACTIVATIONS:
+                raise ModelError(f"{path}: activation {node!r} at {where} is not allowed; "
+                                 "only built-in activations are loaded")
+    except RecursionError as e:
+        raise ModelError(f"{path}: model config is nested too deeply to be a real model") from e
 
 
 def _check_node(node: dict, where: str, path: Path) -> None:
@@ -74,11 +77,11 @@ def _check_node(node: dict, where: str, path: Path) -> None:
         return
     name, module = node.get("class_name"), node.get("module")
     registered = node.get("registered_name")
-    if name not in ALLOWED_CLASSES:
+    if not isinstance(name, str) or name not in ALLOWED_CLASSES:  # unhashable names must not crash
         kind = "Lambda layers run arbitrary code" if name == "Lambda" else "not an allowed layer type"
         raise ModelError(f"{path}: layer/class {name!r} at {where} is refused ({kind}); "
                          f"allowed layers: {', '.join(sorted(ALLOWED_LAYERS))}")
-    if module not in ALLOWED_MODULES:
+    if not isinstance(module, (str, type(None))) or module not in ALLOWED_MODULES:
         raise ModelError(f"{path}: {name} at {where} comes from module {module!r}, which is not allowed")
     if registered not in (None, name):
         raise ModelError(f"{path}: {name} at {where} is a custom registered object {registered!r}; "
@@ -101,8 +104,12 @@ def _read_keras_zip(path: Path) -> dict:
             infos = {i.filename: i for i in zf.infolist()}
             if "config.json" not in infos:
                 raise ModelError(f"{path}: not a Keras model archive (no config.json inside)")
-            total = sum(i.file_size for i in infos.values())
-            if infos["config.json"].file_size > _MAX_CONFIG_BYTES or total > _MAX_UNCOMPRESSED:
+            total = sum(i.file_size for i in zf.infolist())  # duplicate names all get extracted
+            if infos["config.json"].file_size > _MAX_CONFIG_BYTES:
+                raise ModelError(f"{path}: config.json unpacks to {infos['config.json'].file_size >> 20} MB, "
+                                 f"more than any model config needs ({_MAX_CONFIG_BYTES >> 20} MB limit); "
+                                 "refusing it")
+            if total > _MAX_UNCOMPRESSED:
                 raise ModelError(f"{path}: archive unpacks to {total >> 20} MB, more than any emotion "
                                  f"model needs ({_MAX_UNCOMPRESSED >> 20} MB limit); refusing it")
             raw = zf.read("config.json")
@@ -130,7 +137,7 @@ def _read_h5(path: Path) -> dict:
 def _parse_json(raw, path: Path) -> dict:
     try:
         config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: absurdly deep nesting
         raise ModelError(f"{path}: model config is not valid JSON ({e})") from e
     if not isinstance(config, dict):
         raise ModelError(f"{path}: model config is not a JSON object")

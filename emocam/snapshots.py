@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from emocam.fileio import atomic_write_bytes
 
 
 def unique_path(folder: Path, prefix: str = "emocam", suffix: str = ".png", now: datetime | None = None) -> Path:
@@ -27,20 +27,9 @@ def save_png_atomic(rgb: np.ndarray, target: Path) -> Path:
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"{target}: could not encode the image as PNG")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".emocam-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(encoded.tobytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():  # never overwrite: pick the next free name
-            target = unique_path(target.parent, target.stem, target.suffix)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    if target.exists():  # never overwrite: pick the next free name
+        target = unique_path(target.parent, target.stem, target.suffix)
+    return atomic_write_bytes(target, encoded.tobytes())
 
 
 def save_snapshot(rgb: np.ndarray, folder: Path, mirror: bool = False) -> Path:

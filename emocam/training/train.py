@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     # oneDNN's AVX-512 kernels crash on this model's 1x1 stride-2 filter gradient (TF 2.19-2.21)
     os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", message=".*shuffle=True.*")  # our tf.data pipeline shuffles itself
     from emocam.training import data as fer
 
     train = fer.load(args.data, "train")
@@ -98,7 +100,23 @@ def _fit(args, train, val) -> int:
     net.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=start_epoch,
             class_weight=class_weight, callbacks=callbacks, verbose=0)
     log.info("best val accuracy %.4f, saved to %s", callbacks[1].best, out)
+    if out.exists():
+        _export_tflite(out)
     return 0
+
+
+def _export_tflite(model_path: Path) -> Path:
+    """Write the LiteRT twin of the best model beside it, so the app starts without TensorFlow."""
+    import keras
+
+    from emocam.classification import convert_to_tflite
+    from emocam.fileio import atomic_write_bytes
+
+    target = model_path.with_suffix(".tflite")
+    net = keras.models.load_model(model_path, compile=False, safe_mode=True)
+    atomic_write_bytes(target, convert_to_tflite(net, model_path))
+    log.info("LiteRT model written to %s", target)
+    return target
 
 
 def _lr(epoch: int, args) -> float:
@@ -201,12 +219,10 @@ def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     if include_optimizer:
         net.save(tmp)
-    else:
-        import keras
-
-        clone = keras.models.clone_model(net)
-        clone.set_weights(net.get_weights())
-        clone.save(tmp)
+    else:  # a fresh, uncompiled copy: the shipped file carries no optimizer state
+        fresh = net.__class__.from_config(net.get_config())
+        fresh.set_weights(net.get_weights())
+        fresh.save(tmp)
     os.replace(tmp, path)
 
 
