@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +19,13 @@ import numpy as np
 
 from emocam.emotions import NUM_CLASSES
 from emocam.fileio import atomic_write_bytes
-from emocam.model_check import ModelError, check_config, read_config
+from emocam.model_check import MAX_INPUT_SIDE, MIN_INPUT_SIDE, ModelError, check_config, read_config
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".keras", ".h5", ".hdf5", ".weights.h5", ".tflite")
-MIN_SIDE, MAX_SIDE = 32, 96
+MIN_SIDE, MAX_SIDE = MIN_INPUT_SIDE, MAX_INPUT_SIDE
+MAX_MODEL_BYTES = 64 << 20
 _CACHE_VERSION = "1"
 
 
@@ -63,22 +65,23 @@ class EmotionClassifier:
 
     @classmethod
     def load(cls, path: str | Path, cache_dir: Path | None = None, num_threads: int = 1) -> EmotionClassifier:
-        """Load ``.keras``, ``.h5/.hdf5``, ``.weights.h5`` (our architectures) or ``.tflite``."""
+        """Load ``.keras``, ``.h5/.hdf5``, ``.weights.h5`` (our architectures) or ``.tflite``.
+
+        The file is read once; checks, loading and the cache key all use that one copy, so a file
+        swapped on disk halfway through cannot slip past the checks."""
         path = Path(path)
-        if not path.is_file():
-            raise ModelError(f"{path}: no such model file")
-        if path.stat().st_size == 0:
-            raise ModelError(f"{path}: file is empty")
-        name = path.name.lower()
-        if not name.endswith(SUFFIXES):
-            raise ModelError(f"{path}: unsupported model type; use one of {', '.join(SUFFIXES)}")
-        if name.endswith(".tflite"):
-            return cls(path.read_bytes(), path, num_threads)
-        cached = _cache_path(path, cache_dir)
+        data = _read_model_bytes(path)
+        if path.name.lower().endswith(".tflite"):
+            return cls(data, path, num_threads)
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        cached = (cache_dir or default_cache_dir()) / f"{digest}-v{_CACHE_VERSION}.tflite"
         if cached.is_file():
-            log.debug("using converted model %s", cached)
-            return cls(cached.read_bytes(), path, num_threads)
-        tflite = convert_to_tflite(load_keras(path), path)
+            try:
+                return cls(cached.read_bytes(), path, num_threads)
+            except (ModelError, OSError) as e:  # a damaged cache entry is rebuilt, not fatal
+                log.warning("cached conversion %s is unusable (%s); converting again", cached, e)
+                cached.unlink(missing_ok=True)
+        tflite = _convert_private_copy(data, path)
         classifier = cls(tflite, path, num_threads)  # probe first: a refused model is never cached
         _write_cache(cached, tflite)
         return classifier
@@ -127,6 +130,34 @@ class EmotionClassifier:
         if np.any(out < -1e-6) or np.any(np.abs(sums - 1) > 1e-3):
             raise ModelError(f"{self.path}: outputs sum to {sums.round(3).tolist()}, not 1 — "
                              "does the model end in logits instead of a softmax?")
+
+
+def _read_model_bytes(path: Path) -> bytes:
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ModelError(f"{path}: file is empty")
+    if not path.name.lower().endswith(SUFFIXES):
+        raise ModelError(f"{path}: unsupported model type; use one of {', '.join(SUFFIXES)}")
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"{path}: {size >> 20} MB is far larger than an emotion model "
+                         f"(limit {MAX_MODEL_BYTES >> 20} MB); refusing to load it")
+    return path.read_bytes()
+
+
+def _convert_private_copy(data: bytes, path: Path) -> bytes:
+    """Check, load and convert from a private temporary copy; messages name the user's file."""
+    with tempfile.TemporaryDirectory(prefix="emocam-model-") as tmp:
+        private = Path(tmp) / path.name
+        private.write_bytes(data)
+        try:
+            return convert_to_tflite(load_keras(private), private)
+        except ModelError as e:
+            raise ModelError(str(e).replace(str(private), str(path))) from e
+        except ImportError as e:
+            raise ModelError(f"{path}: converting a Keras model needs TensorFlow, which is not installed; "
+                             "install it, or use a .tflite model") from e
 
 
 def load_keras(path: Path):
@@ -205,11 +236,6 @@ def convert_to_tflite(net, path: Path) -> bytes:
             return tf.lite.TFLiteConverter.from_keras_model(net).convert()
     except Exception as e:
         raise ModelError(f"{path}: could not convert to LiteRT ({type(e).__name__}: {e})") from e
-
-
-def _cache_path(path: Path, cache_dir: Path | None) -> Path:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    return (cache_dir or default_cache_dir()) / f"{digest}-v{_CACHE_VERSION}.tflite"
 
 
 def _write_cache(target: Path, data: bytes) -> None:

@@ -40,6 +40,8 @@ ALLOWED_ACTIVATIONS = frozenset({
     "linear", "relu", "relu6", "softmax", "sigmoid", "tanh", "elu", "selu", "swish", "silu",
     "gelu", "leaky_relu", "hard_sigmoid", "softplus", "softsign", "exponential",
 })
+MIN_INPUT_SIDE, MAX_INPUT_SIDE = 32, 96
+MAX_WIDTH = 4096
 _FORBIDDEN_KEYS = frozenset({"function", "function_type", "output_shape_type", "call_endpoint"})
 _MAX_CONFIG_BYTES = 8 << 20
 _MAX_UNCOMPRESSED = 64 << 20
@@ -86,6 +88,23 @@ def _check_node(node: dict, where: str, path: Path) -> None:
     if registered not in (None, name):
         raise ModelError(f"{path}: {name} at {where} is a custom registered object {registered!r}; "
                          "custom objects are not accepted")
+    _check_sizes(node.get("config"), name, where, path)
+
+
+def _check_sizes(config, name: str, where: str, path: Path) -> None:
+    """Refuse sizes no emotion model has before Keras allocates them (a 2 KB config can ask for GBs)."""
+    if not isinstance(config, dict):
+        return
+    for key in ("units", "filters"):
+        value = config.get(key)
+        if isinstance(value, int) and not 0 < value <= MAX_WIDTH:
+            raise ModelError(f"{path}: {name} at {where} has {key}={value}; emotion models stay under {MAX_WIDTH}")
+    shape = config.get("batch_shape") or config.get("batch_input_shape")
+    if name == "InputLayer" and isinstance(shape, list) and len(shape) == 4:
+        h, w = shape[1], shape[2]
+        if not all(isinstance(v, int) and MIN_INPUT_SIDE <= v <= MAX_INPUT_SIDE for v in (h, w)):
+            raise ModelError(f"{path}: input {h}x{w} is outside {MIN_INPUT_SIDE}..{MAX_INPUT_SIDE} px; "
+                             "emotion models here take small face crops (48 or 64 px)")
 
 
 def _walk(node, where):

@@ -341,3 +341,36 @@ def test_code_carrying_fixtures_really_run_code(code_carrying, name, safe_mode):
     keras.models.load_model(path, compile=False, safe_mode=safe_mode)
     assert sentinel.exists()
     sentinel.unlink()
+
+
+# --- read once, sizes checked before Keras, damaged cache ------------------------------------------
+
+def test_damaged_cache_entry_is_rebuilt(good, tmp_path):
+    cache = tmp_path / "cache"
+    EmotionClassifier.load(good["keras"].path, cache_dir=cache)
+    (entry,) = cache.glob("*.tflite")
+    entry.write_bytes(b"garbage where a converted model was")
+    clf = EmotionClassifier.load(good["keras"].path, cache_dir=cache)
+    assert clf.spec == good["keras"].spec
+    assert entry.read_bytes()[4:8] == b"TFL3"  # rebuilt with a real flatbuffer
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (lambda layers: layers[1]["config"].update(filters=100_000), "filters=100000"),
+    (lambda layers: layers[0]["config"].update(batch_shape=[None, 224, 224, 1]), "224x224"),
+])
+def test_absurd_sizes_are_refused_before_keras_allocates(good, tmp_path, edit, expected):
+    path = mf.rewrite_config(good["keras"].path, tmp_path / "huge.keras",
+                             lambda config: edit(mf.layer_configs(config)))
+    message = _refused(path, tmp_path / "cache")
+    assert expected in message and "Keras could not load" not in message
+
+
+def test_oversized_file_is_refused_unread(good, tmp_path, monkeypatch):
+    monkeypatch.setattr("emocam.classification.MAX_MODEL_BYTES", 1024)
+    assert "far larger than an emotion model" in _refused(good["keras"].path, tmp_path / "cache")
+
+
+def test_missing_tensorflow_is_a_clear_message(good, tmp_path):
+    run = _load_without_tensorflow(good["keras"].path, tmp_path / "empty_cache")
+    assert "needs TensorFlow, which is not installed" in run.stderr
