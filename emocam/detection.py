@@ -63,9 +63,14 @@ class FaceDetector:
 
     def __init__(self, cascade: str = DEFAULT_CASCADE, settings: DetectorSettings = DetectorSettings()):
         self.path = find_cascade(cascade)
-        self._cascade = cv2.CascadeClassifier(str(self.path))
+        try:  # a malformed file makes the constructor raise (cv2.error wrapped in SystemError)
+            self._cascade = cv2.CascadeClassifier(str(self.path))
+        except (cv2.error, SystemError) as e:
+            raise CascadeError(f"{self.path}: OpenCV could not load this cascade XML; "
+                               "replace it with a valid Haar cascade or pick another name") from e
         if self._cascade.empty():
-            raise CascadeError(f"{self.path}: OpenCV could not load this cascade XML")
+            raise CascadeError(f"{self.path}: OpenCV could not load this cascade XML; "
+                               "replace it with a valid Haar cascade or pick another name")
         self.settings = settings
 
     def detect(self, gray: np.ndarray, scale: float = 1.0) -> list[Box]:

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             _write_annotated(Path(args.out), Path(name), rgb, entry["faces"])
     _report(results, args.json)
-    if failed and not results:
+    if len(failed) > 1 and not results:  # one failed input was already reported in one line
         raise UsageError(f"none of the {len(failed)} input(s) could be read")
     return 2 if failed else 0
 
