@@ -1,0 +1,78 @@
+"""``python -m emocam train`` end to end on tiny data, in a subprocess (the CLI sets the oneDNN
+ISA before TensorFlow loads, which only works in a fresh process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _train(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "emocam", "train", *args], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, fer_npz):
+    out = tmp_path_factory.mktemp("train") / "tiny.keras"
+    votes = np.zeros((70, 10), np.uint8)
+    votes[:, 0] = 10  # every FER+ annotator says neutral
+    data = out.parent / "train.npz"
+    with np.load(fer_npz) as f:
+        np.savez(data, x=f["x"], y=f["y"], ferplus_votes=votes)
+    common = ["--data", str(data), "--val", str(fer_npz), "--out", str(out), "--arch", "mini_xception",
+              "--batch-size", "32", "--ferplus-weight", "0.3", "--class-weights", "--seed", "3"]
+    first = _train(*common, "--epochs", "2")
+    resumed = _train(*common, "--epochs", "3", "--resume")
+    return out, first, resumed
+
+
+def test_train_writes_model_card_and_litert_twin(trained):
+    out, first, _ = trained
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert out.is_file() and out.with_suffix(".tflite").is_file()
+    card = json.loads(out.with_suffix(".card.json").read_text())
+    assert card["recipe"]["arch"] == "mini_xception" and card["recipe"]["seed"] == 3
+    assert card["data"]["val"]["n"] == 70 and len(card["data"]["train"]["sha256"]) == 64
+    assert 0.0 <= card["val_metrics"]["accuracy"] <= 1.0 and card["best_epoch"] >= 1
+    assert "date" in card
+
+
+def test_progress_line_has_eta(trained):
+    _, first, _ = trained
+    lines = [line for line in first.stdout.splitlines() if line.startswith("epoch ")]
+    assert len(lines) == 2 and all("ETA" in line and "val_acc" in line for line in lines)
+
+
+def test_resume_continues_from_the_saved_epoch(trained):
+    _, _, resumed = trained
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    lines = [line for line in resumed.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == ["3/3"]
+    assert "resuming from" in resumed.stderr
+
+
+def test_shipped_file_has_no_optimizer_state(trained):
+    import zipfile
+
+    out, _, _ = trained
+    import h5py
+
+    with zipfile.ZipFile(out) as zf, zf.open("model.weights.h5") as fh:
+        with h5py.File(fh, "r") as weights:
+            assert "optimizer" not in weights
+
+
+def test_bad_data_path_is_one_clear_line(tmp_path):
+    run = _train("--data", str(tmp_path / "nope.npz"), "--out", str(tmp_path / "m.keras"))
+    assert run.returncode == 2
+    assert "nope.npz: no such file" in run.stderr and "Traceback" not in run.stderr
