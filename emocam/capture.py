@@ -223,10 +223,14 @@ def open_source(spec: str | int, width: int | None = None, height: int | None = 
     raise SourceError(f"{text!r} is not a camera index, 'demo', or an existing video/image file")
 
 
-def probe_cameras(max_index: int = 4) -> list[int]:
-    """Indices of cameras that open and deliver a frame (slow: call from a worker)."""
+def probe_cameras(max_index: int = 4, in_use: tuple[int, ...] = ()) -> list[int]:
+    """Indices of cameras that open and deliver a frame (slow: call from a worker). Cameras
+    ``in_use`` are listed without being opened a second time."""
     found = []
     for index in range(max_index + 1):
+        if index in in_use:
+            found.append(index)
+            continue
         cap = cv2.VideoCapture(index)
         try:
             if cap.isOpened() and cap.read()[0]:

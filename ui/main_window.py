@@ -205,7 +205,8 @@ class MainWindow(QMainWindow):
     def find_cameras(self) -> None:
         """Probe cameras in a worker; the Camera menu fills in when it answers."""
         menus.fill_camera_menu(self.actions, None, self.status_labels["source"].text()[8:])
-        probe = CameraProbe(self)
+        source = self.capture.source if self.capture is not None else None
+        probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self)
         probe.cameras_found.connect(self._on_cameras_found)
         probe.finished.connect(lambda: self.loaders.remove(probe) if probe in self.loaders else None)
         self.loaders.append(probe)

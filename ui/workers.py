@@ -131,8 +131,12 @@ class CameraProbe(StoppableThread):
 
     cameras_found = pyqtSignal(object)
 
+    def __init__(self, in_use: tuple[int, ...] = (), parent=None):
+        super().__init__(parent)
+        self.in_use = in_use
+
     def run(self) -> None:
-        self.cameras_found.emit(tuple(probe_cameras()))
+        self.cameras_found.emit(tuple(probe_cameras(in_use=self.in_use)))
 
 
 class SnapshotSignals(QObject):

@@ -327,3 +327,9 @@ def test_reopen_makes_take_wait_again():
     assert slot.take(timeout=0.05) is None
     slot.put(numbered(3))
     assert slot.take(timeout=0.05).index == 3
+
+
+def test_probe_lists_a_camera_in_use_without_reopening_it():
+    from emocam.capture import probe_cameras
+
+    assert probe_cameras(max_index=1, in_use=(1,))[-1] == 1  # listed although this machine has no camera 1

@@ -197,3 +197,16 @@ def test_preferences_persist(qtbot, make_window, one_face_source, app_dirs):
     assert prefs.mirror_camera is False
     assert prefs.smoothing == "Strong"
     assert prefs.model_path == str(app_dirs["model"])
+
+
+def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_face_source):
+    window = make_window(one_face_source)
+    window.find_cameras()
+    assert "Searching for cameras..." in [a.text() for a in window.actions.camera_menu.actions()]
+    qtbot.waitUntil(lambda: window.cameras is not None, timeout=15000)
+    texts = [a.text() for a in window.actions.camera_menu.actions()]
+    expected_first = [f"Camera {i}" for i in window.cameras] or ["No camera found"]
+    assert texts[: len(expected_first)] == expected_first
+    assert {"&Demo", "Open &video or image...", "&Resolution", "&Find cameras"} <= set(texts)
+    resolutions = [a.text() for a in window.actions.resolution_group.actions()]
+    assert resolutions == ["640 x 480", "1280 x 720", "1920 x 1080"]
