@@ -16,6 +16,7 @@ from typing import Protocol, Sequence
 import cv2
 import numpy as np
 
+from emocam.frames import bgr_to_rgb
 from emocam.types import Frame
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class CameraSource:
 
     def read(self) -> np.ndarray | None:
         ok, bgr = self._cap.read() if self._cap is not None else (False, None)
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if ok and bgr is not None else None
+        return bgr_to_rgb(bgr) if ok else None
 
     def close(self) -> None:
         if self._cap is not None:
@@ -116,7 +117,7 @@ class VideoFileSource:
         if not ok and self.loop:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, bgr = self._cap.read()
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if ok else None
+        return bgr_to_rgb(bgr) if ok else None
 
     def close(self) -> None:
         if self._cap is not None:

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.tracker = FaceTracker(self._smoothing_settings(self.prefs.smoothing))
         self.capture: CaptureWorker | None = None
         self.loaders: list[ModelLoader] = []
+        self._retired: list = []  # stopped capture workers that have not finished yet
         self.model_path: Path | None = None
         self.last_result: FrameResult | None = None
         self.selected_track: int | None = None
@@ -166,9 +167,7 @@ class MainWindow(QMainWindow):
         self.selected_track = None
         self.slot.reopen()
         self.capture = CaptureWorker(source, self.slot, parent=self)
-        self.capture.source_opened.connect(self._on_source_opened)
-        self.capture.source_failed.connect(self._on_source_failed)
-        self.capture.source_ended.connect(lambda msg: self.notice.show_notice(msg, self._source_choices()))
+        self.capture.state_changed.connect(self._on_capture_state)
         mirror = self.prefs.mirror_camera if source.is_camera else False
         self.actions.mirror.setChecked(mirror)
         self.video_view.set_mirror(mirror)
@@ -177,11 +176,30 @@ class MainWindow(QMainWindow):
         self.capture.start()
 
     def _stop_capture(self) -> None:
-        if self.capture is not None:
-            self.capture.stop()
-            self.capture = None
+        """Retire the capture worker without waiting: a camera stuck in a read must not freeze
+        the window. It is kept referenced until it has really finished."""
+        worker, self.capture = self.capture, None
+        if worker is not None and worker.isRunning():
+            worker.request_stop()
+            self._retired.append(worker)
+            worker.finished.connect(lambda w=worker: self._retired.remove(w) if w in self._retired else None)
 
-    def _on_source_opened(self, name: str) -> None:
+    def _on_capture_state(self, state) -> None:
+        if self.sender() is not self.capture:
+            return  # a worker being replaced: its news is stale
+        name = self.capture.source.name
+        suffix = "" if state.kind == "streaming" else f" — {state.kind}"
+        self.status_labels["source"].setText(f"Source: {name}{suffix}")
+        if state.kind == "streaming":
+            self._on_source_opened()
+        elif state.kind == "failed":
+            self._on_source_failed(state.message)
+        elif state.kind == "ended":
+            self.notice.show_notice(state.message, self._source_choices())
+        elif state.kind in ("reconnecting", "stalled"):
+            self.video_view.set_message(state.message)
+
+    def _on_source_opened(self) -> None:
         self.video_view.set_message(None)
         if self.capture is not None and isinstance(self.capture.source, CameraSource):
             self.prefs.camera = self.capture.source.index
@@ -204,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def find_cameras(self) -> None:
         """Probe cameras in a worker; the Camera menu fills in when it answers."""
-        menus.fill_camera_menu(self.actions, None, self.status_labels["source"].text()[8:])
+        menus.fill_camera_menu(self.actions, None, self._source_name())
         source = self.capture.source if self.capture is not None else None
         probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self)
         probe.cameras_found.connect(self._on_cameras_found)
@@ -212,9 +230,12 @@ class MainWindow(QMainWindow):
         self.loaders.append(probe)
         probe.start()
 
+    def _source_name(self) -> str:
+        return self.capture.source.name if self.capture is not None else ""
+
     def _on_cameras_found(self, cameras: tuple) -> None:
         self.cameras = tuple(cameras)
-        menus.fill_camera_menu(self.actions, self.cameras, self.status_labels["source"].text()[8:])
+        menus.fill_camera_menu(self.actions, self.cameras, self._source_name())
 
     # ----- models
     def load_model(self, path: Path) -> None:
@@ -356,16 +377,21 @@ class MainWindow(QMainWindow):
 
     # ----- shutdown
     def closeEvent(self, event) -> None:
+        """Stop every worker, waiting at most about a second in all: a camera stuck in a read or
+        a model conversion cannot be interrupted, and main() exits without them."""
         self._status_timer.stop()
         self._stop_capture()
         self.slot.close()
-        self.processor.stop()
-        for worker in list(self.loaders):
-            worker.stop(300)
+        workers = [self.processor, *self._retired, *self.loaders]
+        for worker in workers:
+            worker.request_stop()
+        deadline = time.monotonic() + 1.0
+        for worker in workers:
+            worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
         self.prefs.sync()
         super().closeEvent(event)
 
     def running_threads(self) -> int:
-        """Workers still running after close (model conversions cannot be interrupted)."""
-        workers = [self.processor, *self.loaders] + ([self.capture] if self.capture else [])
+        """Workers still running (after close: ones that could not be interrupted)."""
+        workers = [self.processor, *self.loaders, *self._retired] + ([self.capture] if self.capture else [])
         return sum(1 for w in workers if w.isRunning())

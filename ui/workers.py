@@ -4,12 +4,12 @@ signals carrying one immutable object. Stop = set the flag, ``quit()``, ``wait()
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, pyqtSignal
 
 from emocam.capture import FrameSource, LatestFrame, probe_cameras
+from emocam.capture_loop import CaptureLoop, LoopSettings
 from emocam.types import Frame, FrameResult
 
 log = logging.getLogger(__name__)
@@ -22,49 +22,31 @@ class StoppableThread(QThread):
         super().__init__(parent)
         self._stopping = False
 
-    def stop(self, timeout_ms: int = 1500) -> bool:
-        """Ask the loop to end and wait for it; True if it ended in time."""
+    def request_stop(self) -> None:
+        """Ask the loop to end without waiting (it ends at its next check)."""
         self._stopping = True
         self.quit()
+
+    def stop(self, timeout_ms: int = 1500) -> bool:
+        """Ask the loop to end and wait for it; True if it ended in time."""
+        self.request_stop()
         return self.wait(timeout_ms)
 
 
 class CaptureWorker(StoppableThread):
-    """Opens ``source`` and puts each frame into ``slot`` (newest only). Starts with ``start()``;
-    ends on ``stop()``, when the source ends, or when it fails to open."""
+    """Runs ``source`` through :class:`emocam.capture_loop.CaptureLoop`, putting each frame into
+    ``slot`` (newest only). Starts with ``start()``; ends on ``stop()``, when the source fails to
+    open, or when a file source ends. ``state_changed(CaptureState)`` reports what it is doing."""
 
-    source_opened = pyqtSignal(str)
-    source_failed = pyqtSignal(str)
-    source_ended = pyqtSignal(str)
+    state_changed = pyqtSignal(object)
 
-    def __init__(self, source: FrameSource, slot: LatestFrame, parent=None):
+    def __init__(self, source: FrameSource, slot: LatestFrame, settings: LoopSettings = LoopSettings(),
+                 parent=None):
         super().__init__(parent)
-        self.source, self.slot = source, slot
+        self.source, self.slot, self.settings = source, slot, settings
 
     def run(self) -> None:
-        try:
-            self.source.open()
-        except Exception as e:  # any failure to open is reported, never raised into Qt
-            log.warning("source %s failed: %s", self.source.name, e)
-            self.source_failed.emit(str(e))
-            return
-        self.source_opened.emit(self.source.name)
-        index, misses = 0, 0
-        try:
-            while not self._stopping:
-                image = self.source.read()
-                if image is None:
-                    misses += 1
-                    if misses > 30:
-                        self.source_ended.emit(f"{self.source.name} stopped delivering frames")
-                        return
-                    time.sleep(0.01)
-                    continue
-                misses = 0
-                self.slot.put(Frame(image, index, time.monotonic(), self.source.name))
-                index += 1
-        finally:
-            self.source.close()
+        CaptureLoop(self.source, self.slot, self.state_changed.emit, lambda: self._stopping, self.settings).run()
 
 
 class ProcessWorker(StoppableThread):

@@ -181,7 +181,7 @@ def test_no_camera_falls_back_to_demo_and_says_so(qtbot, make_window, app_dirs):
 def test_explicit_missing_camera_is_reported_not_replaced(qtbot, make_window):
     window = make_window("57")
     qtbot.waitUntil(lambda: "camera 57" in window.notice.text, timeout=10000)
-    assert window.status_labels["source"].text() == "Source: Camera 57"
+    assert window.status_labels["source"].text() == "Source: Camera 57 — failed"
     assert "camera 57" in (window.video_view.message or "")
 
 
