@@ -13,22 +13,25 @@ from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QFileDialog, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, CameraSource, FrameSource, LatestFrame, SourceError, open_source
+from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
 from emocam.detection import DEFAULT_CASCADE, FaceDetector
-from emocam.pipeline import Pipeline
 from emocam.smoothing import FaceTracker, SmoothingSettings
 from emocam.types import FrameResult
 from ui import menus
 from ui.emoji_panel import EmojiPanel
 from ui.help_overlay import ShortcutsOverlay
+from ui.model_control import ModelControl
 from ui.model_watch import WeightsWatcher, is_model_file
 from ui.notice_bar import NoticeBar
 from ui.preferences import SMOOTHING_LEVELS, Preferences
 from ui.probability_bars import ProbabilityBars
+from ui.recording_controls import RecordingControls, RecordingIndicator
+from ui.source_control import SourceControl
+from ui.timeline_view import TimelineView
 from ui.video_view import VideoView
-from ui.workers import CameraProbe, CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob
+from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob
 
 log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
@@ -47,7 +50,7 @@ class AppConfig:
     probe_cameras: bool = True
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SourceControl, ModelControl, QMainWindow):
     """emocam's window. ``snapshot_saved(Path)`` fires after each snapshot is on disk."""
 
     snapshot_saved = pyqtSignal(object)
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         self.latencies = deque(maxlen=150)
         self._build_widgets()
         self.actions = menus.build_menus(self)
+        self._add_session_menu()
         menus.add_resolutions(self.actions, self, self.prefs.resolution)
         self._connect_actions()
         self.processor = ProcessWorker(self.slot, parent=self)
@@ -92,25 +96,31 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar(self)
         self.emoji_panel = EmojiPanel(parent=self)
         self.probability_bars = ProbabilityBars(self)
+        self.timeline_view = TimelineView(self)
+        self.timeline_view.setMinimumHeight(130)
+        self.recording_controls = RecordingControls(self, export_dir=self.output_dir())
         self.snapshot_button = QPushButton("Snapshot  (Space)", self)
         self.snapshot_button.setFocusPolicy(Qt.NoFocus)
         self.snapshot_button.setMinimumHeight(40)
         side = QWidget(self)
         side.setMinimumWidth(300)
         side_layout = QVBoxLayout(side)
-        for widget, stretch in ((self.emoji_panel, 3), (self.probability_bars, 2), (self.snapshot_button, 0)):
+        for widget, stretch in ((self.emoji_panel, 3), (self.probability_bars, 2), (self.recording_controls, 0),
+                                (self.snapshot_button, 0)):
             side_layout.addWidget(widget, stretch)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.notice)
-        left_layout.addWidget(self.video_view, 1)
+        left_layout.addWidget(self.video_view, 4)
+        left_layout.addWidget(self.timeline_view, 1)
         splitter = QSplitter(Qt.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
+        self.statusBar().addPermanentWidget(RecordingIndicator(self.recording_controls))
         self.status_labels = {k: QLabel(self) for k in ("source", "model", "fps", "latency", "faces")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
@@ -135,8 +145,18 @@ class MainWindow(QMainWindow):
         for act in a.smoothing_group.actions():
             act.setChecked(act.text() == self.prefs.smoothing)
         a.smoothing_group.triggered.connect(self._on_smoothing_chosen)
-        self.overlay._actions = a.all()
+        self.overlay._actions = a.all() + self.recording_controls.menu_actions()
         menus.fill_camera_menu(a, self.cameras, "")
+
+    def _add_session_menu(self) -> None:
+        controls = self.recording_controls
+        menu = QMenu("&Session", self)
+        for action in controls.menu_actions():  # Record (R), Export CSV (Ctrl+E), Export JSON (Ctrl+Shift+E)
+            menu.addAction(action)
+            self.addAction(action)  # shortcuts work in fullscreen too
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], menu)  # before Help
+        controls.export_finished.connect(lambda path: self.statusBar().showMessage(f"Session exported: {path}", 6000))
+        controls.export_failed.connect(lambda msg: self.notice.show_notice(msg))
 
     def _start(self) -> None:
         from emocam.weights import default_weights
@@ -152,117 +172,6 @@ class MainWindow(QMainWindow):
         if self.config.probe_cameras:
             self.find_cameras()
 
-    # ----- sources
-    def open_source(self, spec: str | FrameSource) -> None:
-        """Switch to a camera index, ``demo``, a video/image path, or a FrameSource object
-        (opened in the capture worker)."""
-        try:
-            size = self.prefs.resolution
-            source = spec if not isinstance(spec, str) else open_source(spec, *(size or (None, None)))
-        except (SourceError, OSError) as e:
-            self._on_source_failed(str(e))
-            return
-        self._stop_capture()
-        self.tracker.reset()
-        self.selected_track = None
-        self.slot.reopen()
-        self.capture = CaptureWorker(source, self.slot, parent=self)
-        self.capture.state_changed.connect(self._on_capture_state)
-        mirror = self.prefs.mirror_camera if source.is_camera else False
-        self.actions.mirror.setChecked(mirror)
-        self.video_view.set_mirror(mirror)
-        self.video_view.set_message(f"Opening {source.name}...")
-        self.status_labels["source"].setText(f"Source: {source.name}")
-        self.capture.start()
-
-    def _stop_capture(self) -> None:
-        """Retire the capture worker without waiting: a camera stuck in a read must not freeze
-        the window. It is kept referenced until it has really finished."""
-        worker, self.capture = self.capture, None
-        if worker is not None and worker.isRunning():
-            worker.request_stop()
-            self._retired.append(worker)
-            worker.finished.connect(lambda w=worker: self._retired.remove(w) if w in self._retired else None)
-
-    def _on_capture_state(self, state) -> None:
-        if self.sender() is not self.capture:
-            return  # a worker being replaced: its news is stale
-        name = self.capture.source.name
-        suffix = "" if state.kind == "streaming" else f" — {state.kind}"
-        self.status_labels["source"].setText(f"Source: {name}{suffix}")
-        if state.kind == "streaming":
-            self._on_source_opened()
-        elif state.kind == "failed":
-            self._on_source_failed(state.message)
-        elif state.kind == "ended":
-            self.notice.show_notice(state.message, self._source_choices())
-        elif state.kind in ("reconnecting", "stalled"):
-            self.video_view.set_message(state.message)
-
-    def _on_source_opened(self) -> None:
-        self.video_view.set_message(None)
-        if self.capture is not None and isinstance(self.capture.source, CameraSource):
-            self.prefs.camera = self.capture.source.index
-            self.notice.hide()
-
-    def _on_source_failed(self, message: str) -> None:
-        log.info("source failed: %s", message)
-        if not self._explicit_source and "camera" in message.lower():
-            self._explicit_source = True  # fall back once, then respect the user's choices
-            self.notice.show_notice(f"No camera could be opened ({message}). Showing the built-in demo; "
-                                    "pick a camera, open a video, or keep watching the demo.",
-                                    self._source_choices())
-            self.open_source("demo")
-            return
-        self.video_view.set_message(message)
-        self.notice.show_notice(message, self._source_choices())
-
-    def _source_choices(self):
-        return [self.actions.find_cameras, self.actions.open_video, self.actions.demo]
-
-    def find_cameras(self) -> None:
-        """Probe cameras in a worker; the Camera menu fills in when it answers."""
-        menus.fill_camera_menu(self.actions, None, self._source_name())
-        source = self.capture.source if self.capture is not None else None
-        probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self)
-        probe.cameras_found.connect(self._on_cameras_found)
-        probe.finished.connect(lambda: self.loaders.remove(probe) if probe in self.loaders else None)
-        self.loaders.append(probe)
-        probe.start()
-
-    def _source_name(self) -> str:
-        return self.capture.source.name if self.capture is not None else ""
-
-    def _on_cameras_found(self, cameras: tuple) -> None:
-        self.cameras = tuple(cameras)
-        menus.fill_camera_menu(self.actions, self.cameras, self._source_name())
-
-    # ----- models
-    def load_model(self, path: Path) -> None:
-        """Load and validate ``path`` in a worker; swap it in between frames when it is good."""
-        loader = ModelLoader(Path(path), self)
-        loader.model_loaded.connect(lambda clf, p=Path(path): self._on_model_loaded(clf, p))
-        loader.model_failed.connect(self._show_model_problem)
-        loader.finished.connect(lambda: self.loaders.remove(loader) if loader in self.loaders else None)
-        self.loaders.append(loader)
-        self.status_labels["model"].setText(f"Model: loading {Path(path).name}...")
-        loader.start()
-
-    def _on_model_loaded(self, classifier, path: Path) -> None:
-        if self.processor.pipeline is None:
-            self.processor.pipeline = Pipeline(self.detector, classifier, self.tracker)
-        else:
-            self.processor.swap_classifier(classifier)
-        self.model_path = path
-        self.prefs.model_path = str(path)
-        self.status_labels["model"].setText(f"Model: {path.name}")
-        self.statusBar().showMessage(f"Model loaded: {path}", 4000)
-
-    def _show_model_problem(self, message: str) -> None:
-        keeping = f" Still using {self.model_path.name}." if self.model_path else ""
-        self.status_labels["model"].setText(f"Model: {self.model_path.name if self.model_path else 'none'}")
-        self.notice.show_notice(f"Model not loaded: {message}.{keeping}", [self.actions.open_model])
-
     # ----- frames
     def _on_frame_processed(self, result: FrameResult) -> None:
         view = self.video_view
@@ -270,11 +179,19 @@ class MainWindow(QMainWindow):
             self.latencies.append(view.last_paint_timestamp - view.last_painted_frame_timestamp)
         self.last_result = result
         self._processed.append(time.monotonic())
+        face = self._show(result)
+        self.timeline_view.add(result.frame.timestamp, face.prediction.probabilities if face else None,
+                               face.track_id if face else None)
+        self.recording_controls.record(result)
+
+    def _show(self, result: FrameResult):
+        """Paint ``result`` and show its selected face in the bars and emoji panel."""
         face = self.selected_face(result)
-        view.set_selected_track(face.track_id if face else None)
-        view.show_result(result)
+        self.video_view.set_selected_track(face.track_id if face else None)
+        self.video_view.show_result(result)
         self.probability_bars.set_probabilities(face.prediction.probabilities if face else None)
         self.emoji_panel.set_emotion(face.label if face else None, bool(face and face.uncertain))
+        return face
 
     def selected_face(self, result: FrameResult):
         """The clicked face while it is visible, else the largest."""
@@ -286,7 +203,7 @@ class MainWindow(QMainWindow):
     def _on_face_clicked(self, track_id: int) -> None:
         self.selected_track = track_id
         if self.last_result is not None:
-            self._on_frame_processed(self.last_result)
+            self._show(self.last_result)
 
     def _update_status(self) -> None:
         now = time.monotonic()
@@ -334,23 +251,6 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _smoothing_settings(level: str) -> SmoothingSettings:
         return SmoothingSettings(enabled=level != "Off", alpha=SMOOTHING_LEVELS[level])
-
-    def _on_resolution_chosen(self, action) -> None:
-        self.prefs.resolution = tuple(action.data())
-        if self.capture is not None and isinstance(self.capture.source, CameraSource):
-            self.open_source(str(self.capture.source.index))
-
-    def _on_open_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open emotion model", str(self.config.weights_dir),
-                                              "Models (*.keras *.h5 *.hdf5 *.tflite)")
-        if path:
-            self.load_model(Path(path))
-
-    def _on_open_video(self) -> None:
-        patterns = " ".join(f"*{s}" for s in VIDEO_SUFFIXES + IMAGE_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "Open video or image", str(Path.home()), f"Media ({patterns})")
-        if path:
-            self.open_source(path)
 
     def _on_quit_requested(self) -> None:
         if self.overlay.isVisible():  # Esc first closes the cheat-sheet

@@ -67,7 +67,6 @@ def _default_val(args) -> str:
 def _fit(args, train, val) -> int:
     import keras
     import numpy as np
-    import tensorflow as tf
 
     from emocam import model as arch
 

@@ -112,7 +112,7 @@ def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_
                                                    tmp_path):
     other = tmp_path / "chosen.tflite"
     shutil.copy(tiny_models["tflite48"], other)
-    monkeypatch.setattr("ui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
+    monkeypatch.setattr("ui.model_control.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
     window = make_window(one_face_source)
     press(qtbot, window, Qt.Key_O, Qt.ControlModifier)
     qtbot.waitUntil(lambda: window.model_path == other, timeout=10000)
@@ -210,3 +210,28 @@ def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_fac
     assert {"&Demo", "Open &video or image...", "&Resolution", "&Find cameras"} <= set(texts)
     resolutions = [a.text() for a in window.actions.resolution_group.actions()]
     assert resolutions == ["640 x 480", "1280 x 720", "1920 x 1080"]
+
+
+def test_timeline_follows_the_selected_face_and_recording_is_off_by_default(qtbot, make_window, one_face_source,
+                                                                           app_dirs):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    qtbot.waitUntil(lambda: len(window.timeline_view.points) > 3, timeout=5000)
+    assert window.timeline_view.track_id == window.selected_face(window.last_result).track_id
+    assert not window.recording_controls.recording and window.recording_controls.recorder.row_count == 0
+    assert not app_dirs["snapshots"].exists()  # nothing written unless asked
+
+
+def test_r_records_and_ctrl_e_exports_csv(qtbot, make_window, one_face_source, tmp_path, monkeypatch):
+    target = tmp_path / "session.csv"
+    monkeypatch.setattr("ui.recording_controls.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    press(qtbot, window, Qt.Key_R)
+    qtbot.waitUntil(lambda: "REC" in window.recording_controls.indicator.text(), timeout=5000)
+    qtbot.wait(500)
+    press(qtbot, window, Qt.Key_R)
+    press(qtbot, window, Qt.Key_E, Qt.ControlModifier)
+    qtbot.waitUntil(target.exists, timeout=5000)
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("time_s,frame,track_id") and len(lines) > 3
