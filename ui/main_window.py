@@ -161,12 +161,17 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
     def _start(self) -> None:
         from emocam.weights import default_weights
 
+        shipped, problem = None, ""
         try:
-            saved = self.prefs.model_path
-            initial = self.config.weights or (saved if saved and Path(saved).is_file() else default_weights())
-            self.load_model(Path(initial))
+            shipped = default_weights()
         except (OSError, ValueError) as e:
-            self._show_model_problem(str(e))
+            problem = str(e)
+        saved = self.prefs.model_path
+        initial = self.config.weights or (Path(saved) if saved and Path(saved).is_file() else shipped)
+        if initial is None:
+            self._show_model_problem(problem)
+        else:
+            self.load_model(Path(initial), trusted=shipped is not None and Path(initial) == shipped)
         camera = self.prefs.camera
         self.open_source(self.config.source or (str(camera) if camera is not None else "0"))
         if self.config.probe_cameras:

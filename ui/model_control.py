@@ -15,9 +15,10 @@ class ModelControl:
     """Needs from the window: processor, detector, tracker, loaders, model_path, prefs, config,
     actions, notice, status_labels, statusBar()."""
 
-    def load_model(self, path: Path) -> None:
-        """Load and validate ``path`` in a worker; swap it in between frames when it is good."""
-        loader = ModelLoader(Path(path), self)
+    def load_model(self, path: Path, trusted: bool = False) -> None:
+        """Load and validate ``path`` in a worker; swap it in between frames when it is good.
+        Only the shipped default model is ``trusted`` (loaded without the child-process check)."""
+        loader = ModelLoader(Path(path), trusted, self)
         loader.model_loaded.connect(lambda clf, p=Path(path): self._on_model_loaded(clf, p))
         loader.model_failed.connect(self._show_model_problem)
         loader.finished.connect(lambda: self.loaders.remove(loader) if loader in self.loaders else None)

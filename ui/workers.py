@@ -86,24 +86,38 @@ class ProcessWorker(StoppableThread):
 
 
 class ModelLoader(StoppableThread):
-    """Loads and validates one model file (may convert with TensorFlow: seconds). Emits
-    ``model_loaded(classifier)`` or ``model_failed(message)``, then ends."""
+    """Loads and validates one model file, then ends. Untrusted files are first checked (and
+    converted) in a child process, so a file that crashes its parser cannot crash the app; stopping
+    kills that child. Emits ``model_loaded(classifier)`` or ``model_failed(message)``."""
 
     model_loaded = pyqtSignal(object)
     model_failed = pyqtSignal(str)
 
-    def __init__(self, path: Path, parent=None):
+    def __init__(self, path: Path, trusted: bool = False, parent=None):
         super().__init__(parent)
-        self.path = Path(path)
+        self.path, self.trusted = Path(path), trusted
+        self._probe = None
+
+    def request_stop(self) -> None:
+        super().request_stop()
+        if self._probe is not None:
+            self._probe.cancel()
 
     def run(self) -> None:
         from emocam.classification import EmotionClassifier
+        from emocam.model_probe import ModelProbe
 
         try:
+            if not self.trusted:
+                self._probe = ModelProbe(self.path)
+                self._probe.run()
+            if self._stopping:
+                return
             classifier = EmotionClassifier.load(self.path)
         except Exception as e:  # every failure becomes a message; the old model keeps running
             log.warning("model %s refused: %s", self.path, e)
-            self.model_failed.emit(str(e))
+            if not self._stopping:
+                self.model_failed.emit(str(e))
             return
         self.model_loaded.emit(classifier)
 

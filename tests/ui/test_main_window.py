@@ -120,9 +120,12 @@ def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_
 
 
 def test_model_swap_good_then_bad_keeps_running(qtbot, make_window, one_face_source, tiny_models, tmp_path):
+    from emocam.classification import EmotionClassifier
+
+    EmotionClassifier.load(tiny_models["h5_64"])  # convert here (TF is loaded already): the app's child hits the cache
     window = make_window(one_face_source)
     wait_for_faces(qtbot, window)
-    window.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px: converted in the worker
+    window.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px
     qtbot.waitUntil(lambda: window.model_path == tiny_models["h5_64"], timeout=60000)
     qtbot.waitUntil(lambda: window.processor.pipeline.classifier.spec.height == 64, timeout=5000)
     bad = tmp_path / "broken.keras"
