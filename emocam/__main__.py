@@ -20,10 +20,17 @@ class UsageError(Exception):
     """A problem with the user's input: reported in one line, exit code 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad options are one line on stderr (with a pointer to --help) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="python -m emocam", description=__doc__)
+    parser = OneLineParser(prog="python -m emocam", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     argv = sys.argv[1:] if argv is None else argv
