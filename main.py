@@ -22,7 +22,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _install_excepthook(window_getter) -> None:
+def install_excepthook(window_getter) -> None:
     """Exceptions in slots are logged and shown in the window, never abort the app."""
 
     def hook(kind, value, tb):
@@ -35,15 +35,10 @@ def _install_excepthook(window_getter) -> None:
     sys.excepthook = hook
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def create_app():
+    """The QApplication with emocam's name and icon."""
     from PyQt5.QtGui import QIcon
     from PyQt5.QtWidgets import QApplication
-
-    from ui.main_window import AppConfig, MainWindow
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("emocam")
@@ -51,17 +46,36 @@ def main(argv: list[str] | None = None) -> int:
     icon = Path(__file__).resolve().parent / "assets" / "icon.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def run_window(app, window) -> int:
+    """Show ``window`` until it closes. Workers that cannot be interrupted (a camera stuck in a read,
+    a model conversion) must not delay the exit or be destroyed while running: leave without them."""
+    window.show()
+    code = app.exec_()
+    if window.running_threads():
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    app = create_app()
+    from ui.main_window import AppConfig, MainWindow
+
     holder: list = []
-    _install_excepthook(lambda: holder[0] if holder else None)
+    install_excepthook(lambda: holder[0] if holder else None)
     window = MainWindow(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,
                                   cascade=args.cascade))
     holder.append(window)
-    window.show()
-    code = app.exec_()
-    if window.running_threads():  # a model conversion cannot be interrupted: don't wait for it
-        logging.shutdown()
-        os._exit(code)
-    return code
+    return run_window(app, window)
 
 
 if __name__ == "__main__":
