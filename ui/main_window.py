@@ -218,8 +218,12 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         if self.latencies:
             p95 = float(np.percentile(list(self.latencies), 95)) * 1000
             self.status_labels["latency"].setText(f"latency p95 {p95:.0f} ms")
-        faces = len(self.last_result.faces) if self.last_result else 0
-        self.status_labels["faces"].setText(f"{faces} face{'s' if faces != 1 else ''}")
+        result = self.last_result
+        faces = len(result.faces) if result else 0
+        text = f"{faces} face{'s' if faces != 1 else ''}"
+        if result is not None and result.faces_skipped:  # say so when the per-frame cap is reached
+            text = f"{faces} of {faces + result.faces_skipped} faces (limit)"
+        self.status_labels["faces"].setText(text)
 
     # ----- actions
     def take_snapshot(self) -> None:

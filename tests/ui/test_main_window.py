@@ -238,3 +238,27 @@ def test_r_records_and_ctrl_e_exports_csv(qtbot, make_window, one_face_source, t
     qtbot.waitUntil(target.exists, timeout=5000)
     lines = target.read_text().splitlines()
     assert lines[0].startswith("time_s,frame,track_id") and len(lines) > 3
+
+
+def test_snapshot_that_cannot_be_written_is_reported_and_nothing_else_breaks(qtbot, make_window, one_face_source,
+                                                                             tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the snapshot folder should be")
+    window = make_window(one_face_source, output_dir=blocker / "snaps")
+    wait_for_faces(qtbot, window)
+    window.actions.snapshot.trigger()
+    qtbot.waitUntil(lambda: "Snapshot not saved" in window.notice.text, timeout=5000)
+    assert str(blocker / "snaps") in window.notice.text
+    seen = window.last_result.frame.index
+    qtbot.waitUntil(lambda: window.last_result.frame.index > seen + 3, timeout=5000)
+
+
+def test_more_faces_than_the_cap_are_counted_and_said(qtbot, make_window):
+    from emocam.capture import FramesSource
+    from tests.ui.conftest import frames_with_faces
+
+    crowd = frames_with_faces([(10 + 125 * i, 20 + 230 * j) for i in range(5) for j in range(2)], side=120)
+    window = make_window(FramesSource(crowd, fps=15, name="Crowd"))
+    qtbot.waitUntil(lambda: window.last_result is not None and window.last_result.faces_skipped > 0, timeout=15000)
+    qtbot.waitUntil(lambda: "(limit)" in window.status_labels["faces"].text(), timeout=3000)
+    assert len(window.last_result.faces) == window.processor.pipeline.settings.max_faces
