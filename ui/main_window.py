@@ -297,6 +297,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         deadline = time.monotonic() + 1.0
         for worker in workers:
             worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+        QThreadPool.globalInstance().waitForDone(500)  # a snapshot or export being written finishes
         self.prefs.sync()
         super().closeEvent(event)
 
