@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
 from emocam.detection import DEFAULT_CASCADE, FaceDetector
@@ -29,6 +29,7 @@ from ui.preferences import SMOOTHING_LEVELS, Preferences
 from ui.probability_bars import ProbabilityBars
 from ui.recording_controls import RecordingControls, RecordingIndicator
 from ui.source_control import SourceControl
+from ui.style_panel import StylePanel
 from ui.timeline_view import TimelineView
 from ui.video_view import VideoView
 from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob
@@ -76,6 +77,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self._add_session_menu()
         menus.add_resolutions(self.actions, self, self.prefs.resolution)
         self._connect_actions()
+        self.snapshot_saved.connect(self._on_snapshot_for_avatar)
         self.processor = ProcessWorker(self.slot, parent=self)
         self.processor.frame_processed.connect(self._on_frame_processed)
         self.processor.processing_failed.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
@@ -125,6 +127,16 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
         self.overlay = ShortcutsOverlay(splitter, [])
+        self._build_style_dock()
+
+    def _build_style_dock(self) -> None:
+        """The Avatars panel: snapshots are painted in a separate process (issue: style transfer)."""
+        self.style_panel = StylePanel(self.config.settings)
+        self.style_dock = QDockWidget("Avatars", self)
+        self.style_dock.setObjectName("AvatarsDock")
+        self.style_dock.setWidget(self.style_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.style_dock)
+        self.style_panel.avatar_saved.connect(lambda p: self.statusBar().showMessage(f"Avatar saved: {p}", 6000))
 
     def _connect_actions(self) -> None:
         a = self.actions
@@ -145,7 +157,12 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         for act in a.smoothing_group.actions():
             act.setChecked(act.text() == self.prefs.smoothing)
         a.smoothing_group.triggered.connect(self._on_smoothing_chosen)
-        self.overlay._actions = a.all() + self.recording_controls.menu_actions()
+        toggle = self.style_dock.toggleViewAction()
+        toggle.setText("&Avatars panel")
+        toggle.setShortcut("A")
+        self.addAction(toggle)
+        next(m.menu() for m in self.menuBar().actions() if m.text() == "&View").addAction(toggle)
+        self.overlay._actions = a.all() + self.recording_controls.menu_actions() + [toggle]
         menus.fill_camera_menu(a, self.cameras, "")
 
     def _add_session_menu(self) -> None:
@@ -248,6 +265,10 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self.statusBar().showMessage(f"Snapshot saved: {path}", 6000)
         self.snapshot_saved.emit(path)
 
+    def _on_snapshot_for_avatar(self, path: Path) -> None:
+        face = self.selected_face(self.last_result) if self.last_result else None
+        self.style_panel.stylize_snapshot(path, face.emotion.name if face else None)
+
     def _on_mirror_toggled(self, on: bool) -> None:
         self.video_view.set_mirror(on)
         if self.capture is not None and self.capture.source.is_camera:
@@ -298,10 +319,11 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         for worker in workers:
             worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
         QThreadPool.globalInstance().waitForDone(500)  # a snapshot or export being written finishes
+        self.style_panel.shutdown()
         self.prefs.sync()
         super().closeEvent(event)
 
     def running_threads(self) -> int:
         """Workers still running (after close: ones that could not be interrupted)."""
         workers = [self.processor, *self.loaders, *self._retired] + ([self.capture] if self.capture else [])
-        return sum(1 for w in workers if w.isRunning())
+        return sum(1 for w in workers if w.isRunning()) + self.style_panel.running_threads()

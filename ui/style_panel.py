@@ -100,6 +100,7 @@ class StylePanel(QWidget):
         self.notice = NoticeBar(self)
         self.status = QLabel("Take a snapshot to paint an avatar.", self)
         self.status.setWordWrap(True)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
         self.progress = QProgressBar(self, minimum=0, maximum=1000, textVisible=False)
         self.preview = QLabel(self, alignment=Qt.AlignCenter, minimumSize=QSize(200, 200))
         self.preview.setStyleSheet("background: #202225; border-radius: 6px;")
@@ -109,13 +110,14 @@ class StylePanel(QWidget):
 
     def _lay_out(self) -> None:
         options = QGridLayout()
+        options.setColumnStretch(1, 1)
         options.addWidget(QLabel("Strength", self), 0, 0)
         options.addWidget(self.strength, 0, 1)
         options.addWidget(self.strength_label, 0, 2)
         options.addWidget(QLabel("Size", self), 1, 0)
         options.addWidget(self.size_box, 1, 1, 1, 2)
         for i, box in enumerate(self.checks.values()):
-            options.addWidget(box, 2 + i // 2, i % 2 * 2, 1, 1 + i % 2)
+            options.addWidget(box, 2 + i, 0, 1, 3)
         buttons = QHBoxLayout()
         for button in (self.add_style_button, self.paint_button):
             buttons.addWidget(button)
@@ -226,10 +228,13 @@ class StylePanel(QWidget):
         if job is not None:
             self.gallery.add_result(job.content, event.output)
             self._show_image(QPixmap(str(event.output)))
-            self.status.setText(f"Avatar saved: {event.output.name} ({event.seconds:.0f} s)")
+            self.status.setText(f"Avatar saved in {job.style.stem} ({event.seconds:.0f} s); "
+                                "double-click it below to open it.")
+            self.status.setToolTip(str(event.output))
             self.avatar_saved.emit(event.output)
 
     def _on_job_failed(self, event) -> None:
+        log.info("avatar job %d failed: %s", event.job_id, event.message)
         job = self._finish(event.job_id)
         name = job.content.name if job else "the snapshot"
         self.notice.show_notice(f"{event.message} (The snapshot {name} itself is saved.)")
@@ -294,12 +299,12 @@ class StylePanel(QWidget):
 
     # ----- shutdown
     def shutdown(self) -> None:
-        """Stop the workers and end the painter process if the panel started it (cancelling its
-        jobs). Safe to call twice."""
+        """Stop the workers and end the painter process if the panel started it (its jobs are
+        dropped: a half-painted avatar is worth nothing). Takes well under a second; safe to call twice."""
         self.gate.shutdown()
-        self.worker.stop()
+        self.worker.stop(500)
         if self._owns_runner:
-            self.runner.close(timeout=2.0)
+            self.runner.close(timeout=0.3)
 
     def running_threads(self) -> int:
         return sum(1 for w in (self.worker, self.gate.worker) if w is not None and w.isRunning())

@@ -51,7 +51,9 @@ class StylePicker(_ImageList):
 
     def __init__(self, parent=None):
         super().__init__(QSize(THUMB, THUMB), parent)
-        self.setFixedHeight(2 * (THUMB + 30))
+        self.setWrapping(False)  # one strip that scrolls sideways: fits a narrow dock
+        self.setFlow(QListView.LeftToRight)
+        self.setFixedHeight(THUMB + 56)
         self.currentItemChanged.connect(lambda item, _: item and self.style_chosen.emit(item.data(Qt.UserRole)))
 
     def add_style(self, path: Path, select: bool = False) -> bool:

@@ -111,7 +111,7 @@ class WeightsGate(QObject):
 
     def shutdown(self) -> None:
         worker = self.worker
-        if worker is not None and not worker.stop(3000):  # stuck in a network read: let it end on its own
+        if worker is not None and not worker.stop(300):  # stuck in a network read: let it end on its own
             worker.setParent(None)
             _still_running.add(worker)
             worker.finished.connect(lambda: _still_running.discard(worker))

@@ -62,9 +62,10 @@ def make_window(qtbot, app_dirs):
     windows = []
 
     def make(source, **overrides):
+        settings = QSettings(str(app_dirs["settings"]), QSettings.IniFormat)
+        settings.setValue("avatar/auto", False)  # no VGG19 weights here: don't ask to download on snapshots
         config = AppConfig(source=source, weights=app_dirs["model"], output_dir=app_dirs["snapshots"],
-                           weights_dir=app_dirs["weights"], probe_cameras=False,
-                           settings=QSettings(str(app_dirs["settings"]), QSettings.IniFormat))
+                           weights_dir=app_dirs["weights"], probe_cameras=False, settings=settings)
         for key, value in overrides.items():
             setattr(config, key, value)
         window = MainWindow(config)

@@ -262,3 +262,15 @@ def test_more_faces_than_the_cap_are_counted_and_said(qtbot, make_window):
     qtbot.waitUntil(lambda: window.last_result is not None and window.last_result.faces_skipped > 0, timeout=15000)
     qtbot.waitUntil(lambda: "(limit)" in window.status_labels["faces"].text(), timeout=3000)
     assert len(window.last_result.faces) == window.processor.pipeline.settings.max_faces
+
+
+def test_snapshots_reach_the_avatars_panel_and_a_toggles_it(qtbot, make_window, one_face_source):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    with qtbot.waitSignal(window.snapshot_saved, timeout=5000) as saved:
+        window.actions.snapshot.trigger()
+    assert window.style_panel.last_snapshot == Path(saved.args[0])
+    assert window.style_panel.paint_button.isEnabled()
+    visible = window.style_dock.isVisible()
+    press(qtbot, window, Qt.Key_A)
+    qtbot.waitUntil(lambda: window.style_dock.isVisible() != visible, timeout=2000)
