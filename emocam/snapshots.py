@@ -27,9 +27,13 @@ def save_png_atomic(rgb: np.ndarray, target: Path) -> Path:
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"{target}: could not encode the image as PNG")
-    if target.exists():  # never overwrite: pick the next free name
-        target = unique_path(target.parent, target.stem, target.suffix)
-    return atomic_write_bytes(target, encoded.tobytes())
+    data = encoded.tobytes()
+    for n in range(2, 10_000):  # never overwrite: on a clash (even a concurrent one) take the next name
+        try:
+            return atomic_write_bytes(target, data, overwrite=False)
+        except FileExistsError:
+            target = target.with_name(f"{target.stem.rsplit('~', 1)[0]}~{n}{target.suffix}")
+    raise OSError(f"{target.parent}: no free file name for the snapshot")
 
 
 def save_snapshot(rgb: np.ndarray, folder: Path, mirror: bool = False) -> Path:

@@ -112,7 +112,7 @@ def test_read_only_folder_raises_and_leaves_nothing(tmp_path):
         folder.chmod(0o755)
 
 
-@pytest.mark.parametrize("failing", ["replace", "fsync"])
+@pytest.mark.parametrize("failing", ["fsync", "link"])
 def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch, failing):
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -121,3 +121,55 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch, failing):
     with pytest.raises(OSError, match="No space left"):
         save_snapshot(picture(), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_overwriting_write_that_fails_keeps_the_old_file(tmp_path, monkeypatch):
+    from emocam.fileio import atomic_write_bytes
+
+    target = atomic_write_bytes(tmp_path / "cache.bin", b"old")
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_without_hard_links_the_name_is_reserved_and_a_failure_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first = save_snapshot(picture(), tmp_path)
+    assert first.is_file() and cv2.imread(str(first)) is not None
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="No space left"):
+        save_snapshot(picture(), tmp_path)
+    assert list(tmp_path.iterdir()) == [first]
+
+
+def test_concurrent_saves_to_one_name_keep_every_image(tmp_path):
+    import threading
+
+    from emocam.snapshots import save_png_atomic
+
+    target = tmp_path / "same.png"
+    images = [np.full((8, 8, 3), i, np.uint8) for i in range(12)]
+    threads = [threading.Thread(target=save_png_atomic, args=(img, target)) for img in images]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    saved = sorted(tmp_path.glob("*.png"))
+    assert len(saved) == 12
+    values = sorted(int(cv2.imread(str(p))[0, 0, 0]) for p in saved)
+    assert values == list(range(12))
+    assert not [p for p in tmp_path.iterdir() if p.suffix != ".png"]

@@ -274,3 +274,49 @@ def test_snapshots_reach_the_avatars_panel_and_a_toggles_it(qtbot, make_window, 
     visible = window.style_dock.isVisible()
     press(qtbot, window, Qt.Key_A)
     qtbot.waitUntil(lambda: window.style_dock.isVisible() != visible, timeout=2000)
+
+
+def test_a_camera_whose_open_hangs_leaves_the_window_responsive(qtbot, make_window):
+    import threading
+
+    release = threading.Event()
+
+    class HangingCamera:
+        is_camera, name = True, "Hanging camera"
+
+        def open(self):
+            release.wait(20)
+
+        def read(self):
+            return None
+
+        def close(self):
+            pass
+
+    window = make_window(HangingCamera())
+    qtbot.waitUntil(lambda: "opening" in window.status_labels["source"].text(), timeout=5000)
+    assert "Opening Hanging camera" in (window.video_view.message or "")
+    mirrored = window.video_view.mirror
+    press(qtbot, window, Qt.Key_M)  # the GUI thread is free while the driver hangs
+    assert window.video_view.mirror != mirrored
+    window.open_source(FramesSource_one_face())  # switching away does not wait for the hung open
+    qtbot.waitUntil(lambda: window.last_result is not None and bool(window.last_result.faces), timeout=10000)
+    release.set()
+
+
+def FramesSource_one_face():
+    from emocam.capture import FramesSource
+    from tests.ui.conftest import frames_with_faces
+
+    return FramesSource(frames_with_faces([(220, 140)]), fps=30, name="Fake camera", is_camera=True)
+
+
+def test_twenty_rapid_snapshots_are_all_saved_and_video_goes_on(qtbot, make_window, one_face_source, app_dirs):
+    window = make_window(one_face_source)
+    wait_for_faces(qtbot, window)
+    for _ in range(20):
+        press(qtbot, window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: len(list(app_dirs["snapshots"].glob("*.png"))) == 20, timeout=15000)
+    seen = window.last_result.frame.index
+    qtbot.waitUntil(lambda: window.last_result.frame.index > seen + 3, timeout=5000)
+    assert not [p for p in app_dirs["snapshots"].iterdir() if p.suffix != ".png"]
