@@ -73,12 +73,50 @@ class FaceDetector:
                                "replace it with a valid Haar cascade or pick another name")
         self.settings = settings
 
+    @property
+    def window_size(self) -> int:
+        """Width in pixels of the cascade's own window: the smallest face it can find."""
+        return int(self._cascade.getOriginalWindowSize()[0])
+
     def detect(self, gray: np.ndarray, scale: float = 1.0) -> list[Box]:
         """Faces in ``gray`` (uint8 HxW) as boxes, multiplied by ``scale`` (for downscaled input),
         largest first."""
         s = self.settings
         found = self._cascade.detectMultiScale(gray, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
                                                minSize=(s.min_size, s.min_size))
-        boxes = [Box(int(x * scale), int(y * scale), max(1, int(w * scale)), max(1, int(h * scale)))
-                 for (x, y, w, h) in (found if len(found) else [])]
-        return sorted(boxes, key=lambda b: b.area, reverse=True)
+        return _boxes(found, scale)
+
+    def detect_sized(self, gray: np.ndarray, min_size: int, max_size: int, scale: float = 1.0,
+                     origin: tuple[int, int] = (0, 0)) -> list[Box]:
+        """Faces between ``min_size`` and ``max_size`` pixels wide (in ``gray``'s pixels) in a region
+        of a frame: boxes are multiplied by ``scale``, then moved by ``origin`` (where the region
+        starts in the frame), largest first. Searching only near an expected size is what makes
+        following a face cheap: only a few cascade scales are evaluated."""
+        s = self.settings
+        found = self._cascade.detectMultiScale(gray, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
+                                               minSize=(min_size, min_size), maxSize=(max_size, max_size))
+        return _boxes(found, scale, origin)
+
+    def candidates(self, gray: np.ndarray, min_size: int, max_size: int) -> np.ndarray:
+        """Every window the cascade accepts at sizes ``min_size``..``max_size`` in ``gray``, not yet
+        grouped (N x 4 ints, ``gray``'s pixels). A search split into size bands over several calls
+        pools these and ends with :meth:`group`: the same faces as one :meth:`detect` call."""
+        s = self.settings
+        found = self._cascade.detectMultiScale(gray, scaleFactor=s.scale_factor, minNeighbors=0,
+                                               minSize=(min_size, min_size), maxSize=(max_size, max_size))
+        return np.asarray(found, dtype=np.int32).reshape(-1, 4)
+
+    def group(self, candidates: np.ndarray, scale: float = 1.0) -> list[Box]:
+        """Faces from pooled :meth:`candidates`, grouped as ``detectMultiScale`` groups its own
+        (``min_neighbors``, 20 % tolerance), multiplied by ``scale``, largest first."""
+        if not len(candidates):
+            return []
+        grouped, _ = cv2.groupRectangles(np.asarray(candidates).tolist(), self.settings.min_neighbors, 0.2)
+        return _boxes(grouped, scale)
+
+
+def _boxes(found, scale: float, origin: tuple[int, int] = (0, 0)) -> list[Box]:
+    ox, oy = origin
+    boxes = [Box(ox + int(x * scale), oy + int(y * scale), max(1, int(w * scale)), max(1, int(h * scale)))
+             for (x, y, w, h) in (found if len(found) else [])]
+    return sorted(boxes, key=lambda b: b.area, reverse=True)
