@@ -72,6 +72,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self._explicit_source = config.source is not None
         self._processed = deque(maxlen=90)
         self.latencies = deque(maxlen=150)
+        self._last_latency_frame: float | None = None
         self._build_widgets()
         self.actions = menus.build_menus(self)
         self._add_session_menu()
@@ -197,8 +198,10 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
     # ----- frames
     def _on_frame_processed(self, result: FrameResult) -> None:
         view = self.video_view
-        if view.last_paint_timestamp and view.last_painted_frame_timestamp:
-            self.latencies.append(view.last_paint_timestamp - view.last_painted_frame_timestamp)
+        painted = view.last_painted_frame_timestamp
+        if view.last_paint_timestamp and painted and painted != self._last_latency_frame:  # one sample per paint
+            self.latencies.append(view.last_paint_timestamp - painted)
+            self._last_latency_frame = painted
         self.last_result = result
         self._processed.append(time.monotonic())
         face = self._show(result)
