@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emocam.cli_args import int_in_range
 from emocam.capture import SourceError
 from emocam.recording import CSV_COLUMNS, FILE_MODE, atomic_file, face_rows
 from emocam.timeline_plot import TrackSeries, save_timeline_plot
@@ -86,14 +87,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+_positive_int = int_in_range(1)
 
 
 def _check_outputs(video: Path, outputs: list[Path]) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emocam.cli_args import int_in_range
 from emocam.bench_loops import ClassicLoop, EmocamLoop, LoopRecord, run_interleaved
 from emocam.detection import DEFAULT_CASCADE, FaceDetector
 
@@ -54,14 +55,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _frame_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of frames, got {text!r}") from None
-    if not 10 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(f"--frames must be 10..100000, got {value}")
-    return value
+_frame_count = int_in_range(10, 100_000, "a whole number of frames")
 
 
 def _weights(path: str | None) -> Path:
