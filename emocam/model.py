@@ -63,3 +63,22 @@ def _residual_module(x, filters: int, reg):
     x = layers.BatchNormalization()(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
     return layers.Add()([x, residual])
+
+
+def with_flip_tta(base):
+    """``base`` averaged with itself on the horizontally mirrored face (test-time augmentation).
+
+    Built only from plain layers our loader accepts: the mirror is a frozen ``Dense`` layer holding
+    the exchange matrix, applied along the width axis, so the file needs no custom code."""
+    import keras
+    import numpy as np
+    from keras import layers
+
+    h, w, c = (int(d) for d in base.inputs[0].shape[1:])
+    face = keras.Input((h, w, c), name="face")
+    width_last = layers.Permute((1, 3, 2), name="width_last")(face)
+    flip = layers.Dense(w, use_bias=False, trainable=False, name="mirror_width")
+    mirrored = layers.Permute((1, 3, 2), name="width_back")(flip(width_last))
+    flip.set_weights([np.eye(w, dtype="float32")[::-1]])
+    outputs = layers.Average(name="predictions")([base(face), base(mirrored)])
+    return keras.Model(face, outputs, name=f"{base.name}_flip_tta")

@@ -21,7 +21,7 @@ ALLOWED_LAYERS = frozenset({
     "LayerNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "Add", "Concatenate", "Multiply", "Average", "Maximum", "Subtract",
-    "Dropout", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape", "ZeroPadding2D",
+    "Dropout", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape", "Permute", "ZeroPadding2D",
     "Cropping2D", "Rescaling", "Functional", "Sequential", "Model",
 })
 _ALLOWED_HELPERS = frozenset({

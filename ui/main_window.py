@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal
+from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
@@ -32,7 +32,7 @@ from ui.source_control import SourceControl
 from ui.style_panel import StylePanel
 from ui.timeline_view import TimelineView
 from ui.video_view import VideoView
-from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob
+from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob, io_pool
 
 log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
@@ -256,7 +256,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         job = SnapshotJob(self.last_result.frame.image, self.output_dir(), mirror)
         job.signals.snapshot_saved.connect(self._on_snapshot_saved)
         job.signals.snapshot_failed.connect(lambda msg: self.notice.show_notice(msg))
-        QThreadPool.globalInstance().start(job)
+        io_pool().start(job)
 
     def output_dir(self) -> Path:
         if self.config.output_dir:
@@ -321,7 +321,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         deadline = time.monotonic() + 1.0
         for worker in workers:
             worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
-        QThreadPool.globalInstance().waitForDone(500)  # a snapshot or export being written finishes
+        io_pool().waitForDone(500)  # a snapshot or export being written finishes
         self.style_panel.shutdown()
         self.prefs.sync()
         super().closeEvent(event)

@@ -7,13 +7,14 @@ import logging
 import time
 from pathlib import Path
 
-from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
+from PyQt5.QtCore import QObject, QRunnable, QTimer, pyqtSignal
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton,
                              QVBoxLayout, QWidget)
 
 from emocam.recording import SessionRecorder, write_csv, write_json
 from emocam.types import FrameResult
+from ui.workers import io_pool
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class RecordingControls(QWidget):
         job.signals.export_finished.connect(self._on_export_finished)
         job.signals.export_failed.connect(self._on_export_failed)
         self._jobs[job.signals] = job
-        QThreadPool.globalInstance().start(job)
+        io_pool().start(job)
 
     @property
     def exports_running(self) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PyQt5.QtCore import QObject, QRunnable, QThread, pyqtSignal
+from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
 from emocam.capture import FrameSource, LatestFrame, probe_cameras
 from emocam.capture_loop import CaptureLoop, LoopSettings
@@ -133,6 +133,22 @@ class CameraProbe(StoppableThread):
 
     def run(self) -> None:
         self.cameras_found.emit(tuple(probe_cameras(in_use=self.in_use)))
+
+
+_IO_POOL: QThreadPool | None = None
+
+
+def io_pool() -> QThreadPool:
+    """The pool for our own file-writing jobs (snapshots, exports).
+
+    Never Qt's global pool: Qt uses that one internally (QImage smooth scaling waits on it while
+    the GUI thread holds the GIL), and Python jobs queued there would need the GIL to finish — a
+    deadlock seen when snapshots were taken while the emoji panel rescaled."""
+    global _IO_POOL
+    if _IO_POOL is None:
+        _IO_POOL = QThreadPool()
+        _IO_POOL.setMaxThreadCount(2)
+    return _IO_POOL
 
 
 class SnapshotSignals(QObject):
