@@ -9,6 +9,7 @@ import sys
 COMMANDS = {
     "train": ("emocam.training.train", "train an emotion model on FER2013"),
     "evaluate": ("emocam.training.evaluate", "score a model on FER2013 data"),
+    "export": ("emocam.training.export", "combine trained models (ensemble, flip-TTA, int8) into the shipped file"),
     "predict": ("emocam.predict", "find faces in images and score their emotions"),
     "stylize": ("emocam.stylize_cli", "paint an avatar from a photo in the style of another image"),
     "analyze": ("emocam.analyze", "run the live pipeline over a video file: CSV, timeline plot, annotated video"),
