@@ -45,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     from emocam.bench_report import format_table, save_plot, summarize
 
     frames, source = load_frames(args.source, args.frames)  # a bad --source is named first
-    weights = _weights(args.weights)
-    records = compare(frames, weights, args.cascade)
-    live = measure_live(weights, args.source, args.cascade)
-    report = summarize(records, live, frames=len(frames), source=source, model=weights.name)
+    keras_file, runtime = _weights(args.weights)
+    records = compare(frames, keras_file, runtime, args.cascade)
+    live = measure_live(runtime, args.source, args.cascade)
+    report = summarize(records, live, frames=len(frames), source=source, model=runtime.name)
     if args.plot:
         save_plot(report, Path(args.plot))
     print(json.dumps(report) if args.json else format_table(report))
@@ -58,15 +58,23 @@ def run(args: argparse.Namespace) -> int:
 _frame_count = int_in_range(10, 100_000, "a whole number of frames")
 
 
-def _weights(path: str | None) -> Path:
+def _weights(path: str | None) -> tuple[Path, Path]:
+    """(the Keras file for the classic loop, the file emocam runs). A ``.tflite`` (like the shipped
+    default) is run as is, and its same-named ``.keras`` twin serves the classic loop."""
     from emocam.__main__ import UsageError
     from emocam.weights import default_weights
 
-    weights = Path(path) if path else default_weights()
-    if not weights.name.lower().endswith((".keras", ".h5", ".hdf5")) or weights.name.endswith(".weights.h5"):
-        raise UsageError(f"{weights}: the bench runs the classic loop with Keras model.predict, so it needs "
-                         "a full Keras model (.keras, .h5 or .hdf5), not weights only or .tflite")
-    return weights
+    runtime = Path(path) if path else default_weights()
+    keras_file = runtime.with_suffix(".keras") if runtime.suffix.lower() == ".tflite" else runtime
+    if not _is_full_keras(keras_file) or not keras_file.is_file():
+        raise UsageError(f"{runtime}: the bench runs the classic loop with Keras model.predict, so it needs "
+                         "a full Keras model (.keras, .h5 or .hdf5), or a .tflite with its .keras twin beside it")
+    return keras_file, runtime
+
+
+def _is_full_keras(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith((".keras", ".h5", ".hdf5")) and not name.endswith(".weights.h5")
 
 
 def load_frames(source: str | None, count: int) -> tuple[list[np.ndarray], str]:
@@ -108,15 +116,15 @@ def video_frames(path: Path, count: int) -> list[np.ndarray]:
     return [frames[i % len(frames)] for i in range(count)]
 
 
-def compare(frames: list[np.ndarray], weights: Path, cascade: str) -> list[LoopRecord]:
+def compare(frames: list[np.ndarray], keras_file: Path, runtime: Path, cascade: str) -> list[LoopRecord]:
     """The classic loop's and emocam's records over ``frames``, after a short warm-up of each."""
     from emocam.classification import EmotionClassifier
     from emocam.pipeline import Pipeline
     from emocam.smoothing import FaceTracker
 
-    classifier = EmotionClassifier.load(weights)  # converts once and fills the cache the live process reads
+    classifier = EmotionClassifier.load(runtime)  # converts once and fills the cache the live process reads
     detector = FaceDetector(cascade)
-    classic = ClassicLoop(load_keras_model(weights), detector.path)
+    classic = ClassicLoop(load_keras_model(keras_file), detector.path)
     run_interleaved(frames[:WARMUP_FRAMES], [classic, EmocamLoop(Pipeline(detector, classifier, FaceTracker()))])
     emocam = EmocamLoop(Pipeline(detector, classifier, FaceTracker()))  # the app's defaults, fresh state
     return run_interleaved(frames, [classic, emocam])

@@ -75,10 +75,18 @@ def test_frames_are_the_same_arrays_for_both_loops_and_cycle_when_the_video_is_s
 
 
 @pytest.mark.parametrize("model", ["tflite48", "weights48"])
-def test_a_model_keras_cannot_predict_with_is_one_clear_line(bench, tiny_models, model):
-    rc, out, err = bench("--frames", 10, weights=tiny_models[model])
+def test_a_model_keras_cannot_predict_with_is_one_clear_line(bench, tiny_models, model, tmp_path):
+    alone = tmp_path / tiny_models[model].name  # no .keras twin beside it
+    alone.write_bytes(tiny_models[model].read_bytes())
+    rc, out, err = bench("--frames", 10, weights=alone)
     assert rc == 2 and out == ""
     assert err.strip().startswith("emocam bench: error:") and "full Keras model" in err
+
+
+def test_a_tflite_runs_as_emocam_and_its_keras_twin_as_the_classic_loop(bench, tiny_models):
+    rc, out, err = bench("--frames", 10, "--json", weights=tiny_models["tflite48"])  # tiny48.keras is beside it
+    assert rc == 0, err
+    assert json.loads(out)["model"] == "tiny48.tflite"
 
 
 @pytest.mark.parametrize("frames", ["3", "many"])
