@@ -55,7 +55,7 @@ def test_options_reach_the_painter(vgg_file, tmp_path) -> None:
     assert cv2.imread(str(out)).shape == (64, 64, 3)  # the demo portrait is square: uncropped, same size
     assert stylize("--out", out, "--weights", vgg_file, "--size", 48, "--steps", 3) == 0
     assert cv2.imread(str(out)).shape[0] == 64, "an existing file is never overwritten"
-    assert [cv2.imread(str(p)).shape[0] for p in tmp_path.glob("wide-*.png")] == [48]
+    assert [cv2.imread(str(p)).shape[0] for p in tmp_path.glob("wide~*.png")] == [48]
 
 
 def test_no_weights_no_download_flag_is_one_clear_error(no_weights, tmp_path, capsys) -> None:
