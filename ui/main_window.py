@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
 from emocam.detection import DEFAULT_CASCADE, FaceDetector
@@ -89,10 +89,18 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self._status_timer.start()
         self.setAcceptDrops(True)
         self.setWindowTitle("emocam")
-        self.resize(1180, 700)
+        self._fit_to_screen()
         QTimer.singleShot(0, self._start)
 
     # ----- construction
+    def _fit_to_screen(self) -> None:
+        """Start at a comfortable size: up to 1560x920, within 92% of the screen's free area."""
+        screen = QApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        width = min(1560, int(area.width() * 0.92)) if area else 1180
+        height = min(920, int(area.height() * 0.92)) if area else 700
+        self.resize(max(900, width), max(600, height))
+
     def _build_widgets(self) -> None:
         self.video_view = VideoView(self)
         self.video_view.face_clicked.connect(self._on_face_clicked)
