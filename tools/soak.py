@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -66,7 +67,9 @@ def run(args) -> dict:
     timer = QTimer(interval=int(args.interval * 1000), timeout=tick)
     timer.start()
     app.exec_()
-    return verdict(samples, args)
+    saved = len(list((tmp / "snaps").glob("*.png")))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(samples, args) | {"snapshots_saved": saved}
 
 
 def verdict(samples: list[dict], args) -> dict:
