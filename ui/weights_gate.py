@@ -68,6 +68,9 @@ class WeightsGate(QObject):
         self.buttons = {"download": box.addButton(f"Download ({self.source.approx_mb} MB)", QMessageBox.AcceptRole),
                         "choose": box.addButton("Choose file...", QMessageBox.ActionRole),
                         "not now": box.addButton("Not now", QMessageBox.RejectRole)}
+        # Space is the snapshot key and Enter is easy to hit: neither may start an 80 MB download
+        box.setDefaultButton(self.buttons["not now"])
+        box.setEscapeButton(self.buttons["not now"])
         box.buttonClicked.connect(self._on_consent_answered)
         self.consent_box = box
         box.open()

@@ -257,3 +257,15 @@ def test_a_chosen_file_is_checked_before_use(make_panel, snapshot, no_weights, v
     with qtbot.waitSignal(panel.gate.weights_ready, timeout=15000):
         panel.gate.use_file(vgg_file)
     assert panel.prefs.weights == vgg_file and panel.jobs, "the waiting snapshot is painted"
+
+
+@pytest.mark.parametrize("key", [Qt.Key_Return, Qt.Key_Space, Qt.Key_Escape])
+def test_keys_on_the_consent_box_never_start_a_download(make_panel, snapshot, no_weights, qtbot, key) -> None:
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()))
+    panel.stylize_snapshot(snapshot)
+    box = panel.gate.consent_box
+    assert box.defaultButton().text() == "Not now" and box.escapeButton().text() == "Not now"
+    qtbot.keyClick(box.focusWidget() or box, key)
+    qtbot.waitUntil(lambda: panel.gate.consent_box is None, timeout=3000)
+    assert "copy the file" in panel.notice.text  # answered "Not now"
+    assert not no_weights.exists()
