@@ -141,6 +141,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
     def _build_style_dock(self) -> None:
         """The Avatars panel: snapshots are painted in a separate process (issue: style transfer)."""
         self.style_panel = StylePanel(self.config.settings)
+        self.style_panel.setMaximumWidth(460)  # long notices wrap instead of squeezing the video
         self.style_dock = QDockWidget("Avatars", self)
         self.style_dock.setObjectName("AvatarsDock")
         self.style_dock.setWidget(self.style_panel)
