@@ -1,35 +1,55 @@
-"""Atomic file writes: the target is either the complete new file or untouched; no temp file is left."""
+"""Atomic file writes, the one implementation: the target is either the complete new file or
+untouched, and no temp file is left behind on any error."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
-
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once, at import
+FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp's temp files are a private 0600
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
-def atomic_write_bytes(target: Path, data: bytes, overwrite: bool = True) -> Path:
-    """Write ``data`` to a temp file beside ``target``, fsync it, and move it into place.
-    With ``overwrite=False`` an existing ``target`` is never replaced: FileExistsError instead
-    (safe against another writer choosing the same name at the same moment)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def atomic_file(path: str | Path, binary: bool = False, newline: str | None = None,
+                overwrite: bool = True) -> Iterator:
+    """A file handle (text, or bytes when ``binary``) on a temp file beside ``path``, fsynced and
+    moved onto ``path`` when the block ends without error, deleted otherwise. With
+    ``overwrite=False`` an existing ``path`` is never replaced: FileExistsError instead (safe
+    against another writer choosing the same name at the same moment)."""
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{target}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"{target}: folder {target.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+        with opened as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are ordinary user files
+        os.chmod(tmp, FILE_MODE)
         if overwrite:
             os.replace(tmp, target)
         else:
             _publish_new(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write_bytes(target: Path, data: bytes, overwrite: bool = True) -> Path:
+    """Write ``data`` to ``target`` atomically (see :func:`atomic_file`), creating its folder."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(target, binary=True, overwrite=overwrite) as fh:
+        fh.write(data)
     return target
 
 

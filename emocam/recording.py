@@ -6,28 +6,25 @@ The CSV layout (:data:`CSV_COLUMNS`) is shared with ``python -m emocam analyze``
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from emocam.emotions import NAMES
+from emocam.fileio import FILE_MODE, atomic_file
 from emocam.types import FrameResult
 
 log = logging.getLogger(__name__)
+__all__ = ["CSV_COLUMNS", "FILE_MODE", "FaceRow", "SessionRecorder", "atomic_file", "face_rows",
+           "write_csv", "write_json"]
 
 CSV_COLUMNS: tuple[str, ...] = ("time_s", "frame", "track_id", "x", "y", "w", "h", "label",
                                 *(name.lower() for name in NAMES))
 DEFAULT_MAX_ROWS = 100_000  # ~55 min of one face at 30 fps, ~50 MB
 _DIGITS = 4  # probabilities are written with 4 decimals: plenty for a timeline, half the file size
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once, at import
-FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp's temp files are a private 0600
 
 
 class FaceRow(NamedTuple):
@@ -59,29 +56,6 @@ def face_rows(result: FrameResult, time_s: float) -> list[FaceRow]:
     return [FaceRow(time_s, result.frame.index, f.track_id, f.box.x, f.box.y, f.box.w, f.box.h,
                     f.emotion.name, f.prediction.probabilities)
             for f in result.faces]
-
-
-@contextlib.contextmanager
-def atomic_file(path: str | Path, binary: bool = False, newline: str | None = None) -> Iterator:
-    """A file handle (text, or bytes when ``binary``) on a temp file beside ``path``; moved onto
-    ``path`` when the block ends without error, deleted otherwise. Readers never see a half-written file."""
-    target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(f"{target}: is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"{target}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
-        with opened as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_csv(rows: list[FaceRow] | tuple[FaceRow, ...], path: str | Path) -> Path:

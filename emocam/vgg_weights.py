@@ -15,12 +15,13 @@ import hashlib
 import http.client
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from emocam.fileio import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -176,21 +177,17 @@ def download_weights(source: WeightsSource = WeightsSource(),
     target = source.target
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("downloading %s to %s", source.url, target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".vgg19-", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_file(target, binary=True) as out:  # a complete, checked file or none
             md5 = _stream(source.url, out, progress, cancelled, timeout)
-        if source.md5 is not None and md5 != source.md5:
-            raise WeightsUnavailable(f"download from {source.url} is corrupt (MD5 {md5}, expected {source.md5}); "
-                                     "try again later")
-        os.replace(tmp, target)
+            if source.md5 is not None and md5 != source.md5:
+                raise WeightsUnavailable(f"download from {source.url} is corrupt (MD5 {md5}, expected "
+                                         f"{source.md5}); try again later")
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
         if isinstance(e, WeightsUnavailable):
             raise
         raise WeightsUnavailable(f"could not download the VGG19 weights from {source.url}: "
                                  f"{getattr(e, 'reason', e)}. " + offline_message(source)) from e
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return target
 
 
