@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--ferplus-weight", type=float, default=0.0,
                    help="mix this fraction of FER+ vote distribution into the targets (npz only)")
+    p.add_argument("--teacher", help="distil from this trained model: its probabilities join the targets")
+    p.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teacher in the targets")
     p.add_argument("--class-weights", action="store_true", help="weight classes by inverse frequency")
     p.add_argument("--patience", type=int, default=15, help="early stopping patience on val accuracy")
     p.add_argument("--resume", action="store_true", help="continue from <out>.resume.keras")
@@ -86,7 +88,12 @@ def _fit(args, train, val) -> int:
         net.compile(optimizer=keras.optimizers.Adam(args.lr),
                     loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                     metrics=["accuracy"])
-    train_ds = _dataset(train.x, train.soft_targets(args.ferplus_weight), args, training=True)
+    targets = train.soft_targets(args.ferplus_weight)
+    if args.teacher:
+        from emocam.training import distill
+
+        targets = distill.mix(targets, distill.teacher_probabilities(args.teacher, train.x), args.teacher_weight)
+    train_ds = _dataset(train.x, targets, args, training=True)
     val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False)
     class_weight = _class_weights(train.y) if args.class_weights else None
     steps = math.ceil(len(train) / args.batch_size)

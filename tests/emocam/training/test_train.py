@@ -76,3 +76,23 @@ def test_bad_data_path_is_one_clear_line(tmp_path):
     run = _train("--data", str(tmp_path / "nope.npz"), "--out", str(tmp_path / "m.keras"))
     assert run.returncode == 2
     assert "nope.npz: no such file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_distils_from_a_teacher_model(trained, fer_npz, tmp_path):
+    teacher, _, _ = trained
+    out = tmp_path / "student.keras"
+    run = _train("--data", str(fer_npz), "--out", str(out), "--arch", "mini_xception", "--epochs", "1",
+                 "--batch-size", "32", "--teacher", str(teacher), "--teacher-weight", "0.4")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "scored 70 training faces" in run.stderr
+    recipe = json.loads(out.with_suffix(".card.json").read_text())["recipe"]
+    assert recipe["teacher"] == str(teacher) and recipe["teacher_weight"] == 0.4
+
+
+def test_a_teacher_that_is_not_a_model_is_one_clear_line(fer_npz, tmp_path):
+    fake = tmp_path / "teacher.keras"
+    fake.write_bytes(b"not a zip")
+    run = _train("--data", str(fer_npz), "--out", str(tmp_path / "s.keras"), "--epochs", "1", "--teacher", str(fake))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "teacher.keras" in run.stderr.splitlines()[-1]
+    assert not (tmp_path / "s.keras").exists()
