@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--flip-tta", action="store_true", help="also average each face with its mirror image")
     p.add_argument("--int8", action="store_true", help="quantise the LiteRT twin to int8 (needs --calibration)")
     p.add_argument("--calibration", help="training data (npz/csv/folder) for int8 calibration")
-    p.add_argument("--calibration-count", type=int, default=300)
+    p.add_argument("--calibration-count", type=int, default=1000,
+                   help="training faces the int8 ranges are measured on")
     p.add_argument("--seed", type=int, default=0)
 
 
