@@ -19,7 +19,8 @@ import numpy as np
 
 from emocam.cli_args import int_in_range
 from emocam.capture import SourceError
-from emocam.recording import CSV_COLUMNS, FILE_MODE, atomic_file, face_rows
+from emocam.fileio import FILE_MODE, atomic_file
+from emocam.recording import CSV_COLUMNS, face_rows
 from emocam.timeline_plot import TrackSeries, save_timeline_plot
 from emocam.types import Frame, FrameResult
 

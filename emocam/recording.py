@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from emocam.emotions import NAMES
-from emocam.fileio import FILE_MODE, atomic_file
+from emocam.fileio import atomic_file
 from emocam.types import FrameResult
 
 log = logging.getLogger(__name__)
-__all__ = ["CSV_COLUMNS", "FILE_MODE", "FaceRow", "SessionRecorder", "atomic_file", "face_rows",
-           "write_csv", "write_json"]
 
 CSV_COLUMNS: tuple[str, ...] = ("time_s", "frame", "track_id", "x", "y", "w", "h", "label",
                                 *(name.lower() for name in NAMES))

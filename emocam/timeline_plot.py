@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from emocam.emotions import EMOTIONS, NAMES, NUM_CLASSES
-from emocam.recording import atomic_file
+from emocam.fileio import atomic_file
 
 MAX_PANELS = 8  # the longest tracks get a panel each; the rest are counted in the title
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from emocam.capture import DEMO_IMAGE
-from emocam.recording import CSV_COLUMNS, FILE_MODE, FaceRow, SessionRecorder, write_csv
+from emocam.fileio import FILE_MODE
+from emocam.recording import CSV_COLUMNS, FaceRow, SessionRecorder, write_csv
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
 
 EXPECTED_COLUMNS = ["time_s", "frame", "track_id", "x", "y", "w", "h", "label",
