@@ -20,13 +20,11 @@ def teacher_probabilities(path: str | Path, faces: np.ndarray, batch_size: int =
                           threads: int = 2) -> np.ndarray:
     """The teacher's 7 probabilities for each uint8 face [N,H,W], rows summing to 1."""
     from emocam.classification import EmotionClassifier
+    from emocam.training.evaluate import predict_probabilities
 
     classifier = EmotionClassifier.load(Path(path), num_threads=threads)
-    out = np.empty((len(faces), 7), np.float32)
-    for start in range(0, len(faces), batch_size):
-        chunk = faces[start:start + batch_size]
-        out[start:start + len(chunk)] = classifier.predict(chunk)
-    out /= out.sum(axis=1, keepdims=True)
+    out = predict_probabilities(classifier, faces, batch_size)
+    out /= out.sum(axis=1, keepdims=True)  # int8 outputs may sum to 1 only within the probe's tolerance
     log.info("teacher %s scored %d training faces", path, len(faces))
     return out
 

@@ -85,16 +85,22 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
     }
 
 
+def predict_probabilities(classifier, faces: np.ndarray, batch_size: int = BATCH_SIZE,
+                          progress: Progress | None = None) -> np.ndarray:
+    """The classifier's probabilities [N,7] for each uint8 face [N,H,W], ``batch_size`` faces at a time."""
+    probs = np.empty((len(faces), NUM_CLASSES), np.float32)
+    for start in range(0, len(faces), batch_size):
+        chunk = faces[start:start + batch_size]
+        probs[start:start + len(chunk)] = classifier.predict(chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(faces))
+    return probs
+
+
 def predict_labels(classifier, faces: np.ndarray, batch_size: int = BATCH_SIZE,
                    progress: Progress | None = None) -> np.ndarray:
     """Most likely class for each uint8 face [N,H,W], scored ``batch_size`` faces at a time."""
-    labels = np.empty(len(faces), np.int64)
-    for start in range(0, len(faces), batch_size):
-        chunk = faces[start:start + batch_size]
-        labels[start:start + len(chunk)] = classifier.predict(chunk).argmax(axis=1)
-        if progress is not None:
-            progress(start + len(chunk), len(faces))
-    return labels
+    return predict_probabilities(classifier, faces, batch_size, progress).argmax(axis=1)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
