@@ -23,8 +23,7 @@ def teacher_probabilities(path: str | Path, faces: np.ndarray, batch_size: int =
     from emocam.training.evaluate import predict_probabilities
 
     classifier = EmotionClassifier.load(Path(path), num_threads=threads)
-    out = predict_probabilities(classifier, faces, batch_size)
-    out /= out.sum(axis=1, keepdims=True)  # int8 outputs may sum to 1 only within the probe's tolerance
+    out = predict_probabilities(classifier, faces, batch_size)  # rows already renormalised by the classifier
     log.info("teacher %s scored %d training faces", path, len(faces))
     return out
 
