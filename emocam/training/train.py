@@ -36,6 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--teacher", help="distil from this trained model: its probabilities join the targets")
     p.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teacher in the targets")
     p.add_argument("--class-weights", action="store_true", help="weight classes by inverse frequency")
+    p.add_argument("--init-from", help="start from this trained model's weights (fine-tuning); its file sets "
+                                        "the architecture, so --arch, --input-size, --l2 and --dropout are not used")
+    p.add_argument("--ema", type=float, default=0.0, metavar="MOMENTUM",
+                   help="keep an exponential moving average of the weights (e.g. 0.999 per step); val scoring "
+                        "and the saved model use the averaged weights (0 = off)")
     p.add_argument("--patience", type=int, default=15, help="early stopping patience on val accuracy")
     p.add_argument("--resume", action="store_true", help="continue from <out>.resume.keras")
     p.add_argument("--seed", type=int, default=1)
@@ -70,8 +75,6 @@ def _fit(args, train, val) -> int:
     import keras
     import numpy as np
 
-    from emocam import model as arch
-
     keras.utils.set_random_seed(args.seed)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -84,8 +87,8 @@ def _fit(args, train, val) -> int:
         start_epoch, best = state["epoch"], state["best_val_accuracy"]
         log.info("resuming from %s at epoch %d (best val %.4f)", resume_path, start_epoch, best)
     else:
-        net = arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
-        net.compile(optimizer=keras.optimizers.Adam(args.lr),
+        net = _initial_network(args)
+        net.compile(optimizer=keras.optimizers.Adam(args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99),
                     loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                     metrics=["accuracy"])
     targets = train.soft_targets(args.ferplus_weight)
@@ -97,18 +100,46 @@ def _fit(args, train, val) -> int:
     val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False)
     class_weight = _class_weights(train.y) if args.class_weights else None
     steps = math.ceil(len(train) / args.batch_size)
+    checkpoint = _Checkpoint(out, resume_path, state_path, best, args, train, val)
     callbacks = [
         keras.callbacks.LearningRateScheduler(lambda e: _lr(e, args)),
-        _Checkpoint(out, resume_path, state_path, best, args, train, val),
+        *_ema_callbacks(net, resumed=start_epoch > 0),  # before the checkpoint: it saves the averaged weights
+        checkpoint,
         keras.callbacks.EarlyStopping("val_accuracy", mode="max", patience=args.patience),
         _Progress(args.epochs, steps),
     ]
     net.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=start_epoch,
             class_weight=class_weight, callbacks=callbacks, verbose=0)
-    log.info("best val accuracy %.4f, saved to %s", callbacks[1].best, out)
+    log.info("best val accuracy %.4f, saved to %s", checkpoint.best, out)
     if out.exists():
         _export_tflite(out)
     return 0
+
+
+def _initial_network(args):
+    """A fresh network of ``--arch``, or, with ``--init-from``, a trained one checked like any dropped-in model."""
+    from emocam import model as arch
+
+    if not args.init_from:
+        return arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
+    from emocam.classification import load_keras
+
+    net = load_keras(Path(args.init_from))
+    log.info("starting from the weights of %s", args.init_from)
+    return net
+
+
+def _ema_callbacks(net, resumed: bool) -> list:
+    """With ``--ema``: swap the averaged weights in at each epoch's end, so that val scoring, the best
+    checkpoint and the resume file all hold them; the raw weights wait in the optimizer's average slots
+    and are swapped back at the next epoch's start (also after ``--resume``, which saved them that way)."""
+    import keras
+
+    if not getattr(net.optimizer, "use_ema", False):
+        return []
+    swap = keras.callbacks.SwapEMAWeights(swap_on_epoch=True)
+    swap._ema_weights_in_model = resumed  # Keras keeps this flag private; the resume file holds swapped weights
+    return [swap]
 
 
 def _export_tflite(model_path: Path) -> Path:

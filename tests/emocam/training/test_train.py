@@ -96,3 +96,45 @@ def test_a_teacher_that_is_not_a_model_is_one_clear_line(fer_npz, tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "teacher.keras" in run.stderr.splitlines()[-1]
     assert not (tmp_path / "s.keras").exists()
+
+
+def _weights(path: Path) -> np.ndarray:
+    import keras
+
+    net = keras.models.load_model(path, compile=False, safe_mode=True)
+    return np.concatenate([np.asarray(w).ravel() for w in net.trainable_weights])  # BN statistics move anyway
+
+
+def test_ema_fine_tuning_saves_the_slowly_averaged_weights(trained, fer_npz, tmp_path):
+    start, _, _ = trained
+    common = ["--data", str(fer_npz), "--init-from", str(start), "--epochs", "1", "--batch-size", "5",
+              "--lr", "0.01", "--seed", "4"]
+    plain, ema = tmp_path / "plain.keras", tmp_path / "ema.keras"
+    runs = [_train(*common, "--out", str(plain)), _train(*common, "--out", str(ema), "--ema", "0.999")]
+    assert all(r.returncode == 0 for r in runs), [r.stderr[-2000:] for r in runs]
+    assert "starting from the weights of" in runs[1].stderr
+    w0 = _weights(start)
+    moved_plain = np.linalg.norm(_weights(plain) - w0)
+    moved_ema = np.linalg.norm(_weights(ema) - w0)
+    # fourteen steps at a high rate move the raw weights; a 0.999 average of them barely leaves the start
+    assert moved_plain > 0 and moved_ema < 0.5 * moved_plain
+    recipe = json.loads(ema.with_suffix(".card.json").read_text())["recipe"]
+    assert recipe["ema"] == 0.999 and recipe["init_from"] == str(start)
+
+
+def test_an_ema_run_resumes(trained, fer_npz, tmp_path):
+    start, _, _ = trained
+    common = ["--data", str(fer_npz), "--init-from", str(start), "--out", str(tmp_path / "e.keras"),
+              "--batch-size", "32", "--ema", "0.9"]
+    first = _train(*common, "--epochs", "1")
+    resumed = _train(*common, "--epochs", "2", "--resume")
+    assert first.returncode == 0 and resumed.returncode == 0, resumed.stderr[-2000:]
+    assert [line.split()[1] for line in resumed.stdout.splitlines() if line.startswith("epoch ")] == ["2/2"]
+
+
+def test_init_from_a_file_that_is_not_a_model_is_one_clear_line(fer_npz, tmp_path):
+    fake = tmp_path / "start.keras"
+    fake.write_bytes(b"not a zip")
+    run = _train("--data", str(fer_npz), "--out", str(tmp_path / "s.keras"), "--init-from", str(fake))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "start.keras" in run.stderr.splitlines()[-1]
