@@ -1,9 +1,13 @@
 """Knowledge distillation: a trained model's probabilities on the training faces as soft targets.
 
 The teacher is opened like any dropped-in model (allow-list, probe, LiteRT), so a teacher file is
-held to the same rules as the app's model. Its predictions are taken once on the un-augmented faces;
-the student then sees augmented versions of those faces against the same targets, as it does for
-the FER+ vote distributions.
+held to the same rules as the app's model. Two ways to use it:
+
+- fixed (``teacher_probabilities``): its predictions are taken once on the un-augmented faces; the
+  student then sees augmented versions of those faces against the same targets, as it does for the
+  FER+ vote distributions;
+- online (``OnlineTeacher``): it scores every augmented (and mixed) batch the student sees, so the
+  student is taught on exactly the image it is shown ("consistent" teaching, Beyer et al. 2022).
 """
 
 from __future__ import annotations
@@ -35,3 +39,37 @@ def mix(targets: np.ndarray, teacher: np.ndarray, weight: float) -> np.ndarray:
     if targets.shape != teacher.shape:
         raise ValueError(f"teacher gave {teacher.shape} for targets of shape {targets.shape}")
     return ((1.0 - weight) * targets + weight * teacher).astype(np.float32)
+
+
+class OnlineTeacher:
+    """Mixes the teacher's probabilities on each augmented batch into that batch's targets.
+
+    Call it on one batch at a time (tf.data's sequential ``map`` does): the LiteRT interpreter is not
+    thread-safe. Batches are float32 faces in [-1, 1], [N, H, W, 1], resized here if the teacher's
+    input differs."""
+
+    def __init__(self, path: str | Path, weight: float, threads: int = 1):
+        from emocam.classification import EmotionClassifier
+
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"teacher weight must be in [0, 1], got {weight}")
+        self.classifier = EmotionClassifier.load(Path(path), num_threads=threads)
+        self.weight = weight
+        self.calls = 0
+
+    def __call__(self, faces: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        spec = self.classifier.spec
+        if faces.shape[1:3] != (spec.height, spec.width) or faces.shape[3] != spec.channels:
+            faces = self._fit_input(faces)
+        self.calls += 1
+        return mix(targets, self.classifier.predict_batch(faces), self.weight)
+
+    def _fit_input(self, faces: np.ndarray) -> np.ndarray:
+        import cv2
+
+        spec = self.classifier.spec
+        out = np.empty((len(faces), spec.height, spec.width, spec.channels), np.float32)
+        for i, face in enumerate(faces[..., 0]):
+            face = cv2.resize(face, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+            out[i] = face[..., None] if spec.channels == 1 else np.repeat(face[..., None], spec.channels, axis=2)
+        return out

@@ -35,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="mix this fraction of FER+ vote distribution into the targets (npz only)")
     p.add_argument("--teacher", help="distil from this trained model: its probabilities join the targets")
     p.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teacher in the targets")
+    p.add_argument("--teacher-mode", choices=("fixed", "online"), default="fixed",
+                   help="fixed: the teacher scores each training face once, un-augmented; online: it scores "
+                        "every augmented batch the student sees (slower, consistent)")
+    p.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA",
+                   help="mix pairs of training faces and their targets, weights drawn from Beta(ALPHA, ALPHA) "
+                        "(e.g. 0.2; 0 = off)")
     p.add_argument("--class-weights", action="store_true", help="weight classes by inverse frequency")
     p.add_argument("--init-from", help="start from this trained model's weights (fine-tuning); its file sets "
                                         "the architecture, so --arch, --input-size, --l2 and --dropout are not used")
@@ -48,6 +54,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.teacher_mode == "online" and not args.teacher:
+        raise ValueError("--teacher-mode online needs --teacher MODEL")
+    if args.mixup < 0:
+        raise ValueError(f"--mixup must be >= 0, got {args.mixup}")
     # oneDNN's AVX-512 kernels crash on this model's 1x1 stride-2 filter gradient (TF 2.19-2.21)
     os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -91,12 +101,15 @@ def _fit(args, train, val) -> int:
         net.compile(optimizer=keras.optimizers.Adam(args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99),
                     loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                     metrics=["accuracy"])
-    targets = train.soft_targets(args.ferplus_weight)
+    targets, teacher = train.soft_targets(args.ferplus_weight), None
     if args.teacher:
         from emocam.training import distill
 
-        targets = distill.mix(targets, distill.teacher_probabilities(args.teacher, train.x), args.teacher_weight)
-    train_ds = _dataset(train.x, targets, args, training=True)
+        if args.teacher_mode == "online":
+            teacher = distill.OnlineTeacher(args.teacher, args.teacher_weight)
+        else:
+            targets = distill.mix(targets, distill.teacher_probabilities(args.teacher, train.x), args.teacher_weight)
+    train_ds = _dataset(train.x, targets, args, training=True, teacher=teacher)
     val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False)
     class_weight = _class_weights(train.y) if args.class_weights else None
     steps = math.ceil(len(train) / args.batch_size)
@@ -164,7 +177,7 @@ def _lr(epoch: int, args) -> float:
     return float(args.lr * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _dataset(x, targets, args, training: bool):
+def _dataset(x, targets, args, training: bool, teacher=None):
     import keras
     import tensorflow as tf
 
@@ -188,7 +201,35 @@ def _dataset(x, targets, args, training: bool):
             img = augment(img, training=True)
         return img / 127.5 - 1.0, y
 
-    return ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+    ds = ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE)
+    if training and args.mixup:
+        ds = ds.map(_mixup(args.mixup, args.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    if teacher is not None:  # sequential map: one batch at a time through the teacher's interpreter
+        ds = ds.map(lambda img, y: (img, tf.ensure_shape(tf.numpy_function(teacher, [img, y], tf.float32),
+                                                         [None, y.shape[-1]])))
+    return ds.prefetch(2)
+
+
+def _mixup(alpha: float, seed: int):
+    """Batch map: each face and its targets mixed with another face of the batch, the share of the
+    first drawn from Beta(alpha, alpha) (Zhang et al. 2018)."""
+    import tensorflow as tf
+
+    if alpha < 0:
+        raise ValueError(f"mixup alpha must be >= 0, got {alpha}")
+    rng = tf.random.Generator.from_seed(seed)
+
+    def mix(img, y):
+        n = tf.shape(img)[0]
+        seeds = rng.make_seeds(3)
+        a = tf.random.stateless_gamma([n], seeds[:, 0], alpha)
+        b = tf.random.stateless_gamma([n], seeds[:, 1], alpha)
+        share = a / tf.maximum(a + b, 1e-12)
+        other = tf.random.experimental.stateless_shuffle(tf.range(n), seeds[:, 2])
+        s_img, s_y = tf.reshape(share, [-1, 1, 1, 1]), share[:, None]
+        return s_img * img + (1 - s_img) * tf.gather(img, other), s_y * y + (1 - s_y) * tf.gather(y, other)
+
+    return mix
 
 
 def _class_weights(y):

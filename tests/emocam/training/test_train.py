@@ -89,6 +89,25 @@ def test_distils_from_a_teacher_model(trained, fer_npz, tmp_path):
     assert recipe["teacher"] == str(teacher) and recipe["teacher_weight"] == 0.4
 
 
+def test_online_teacher_with_mixup_trains_and_is_recorded(trained, fer_npz, tmp_path):
+    teacher, _, _ = trained
+    out = tmp_path / "student.keras"
+    run = _train("--data", str(fer_npz), "--out", str(out), "--arch", "mini_xception", "--epochs", "1",
+                 "--batch-size", "32", "--teacher", str(teacher), "--teacher-mode", "online", "--mixup", "0.2")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "scored 70 training faces" not in run.stderr  # online: no up-front pass over the faces
+    recipe = json.loads(out.with_suffix(".card.json").read_text())["recipe"]
+    assert recipe["teacher_mode"] == "online" and recipe["mixup"] == 0.2
+
+
+@pytest.mark.parametrize("extra, message", [(["--teacher-mode", "online"], "needs --teacher"),
+                                            (["--mixup", "-1"], "--mixup must be >= 0")])
+def test_inconsistent_distillation_options_are_one_clear_line(fer_npz, tmp_path, extra, message):
+    run = _train("--data", str(fer_npz), "--out", str(tmp_path / "s.keras"), *extra)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert message in run.stderr.splitlines()[-1]
+
+
 def test_a_teacher_that_is_not_a_model_is_one_clear_line(fer_npz, tmp_path):
     fake = tmp_path / "teacher.keras"
     fake.write_bytes(b"not a zip")
