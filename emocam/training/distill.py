@@ -65,11 +65,5 @@ class OnlineTeacher:
         return mix(targets, self.classifier.predict_batch(faces), self.weight)
 
     def _fit_input(self, faces: np.ndarray) -> np.ndarray:
-        import cv2
-
-        spec = self.classifier.spec
-        out = np.empty((len(faces), spec.height, spec.width, spec.channels), np.float32)
-        for i, face in enumerate(faces[..., 0]):
-            face = cv2.resize(face, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
-            out[i] = face[..., None] if spec.channels == 1 else np.repeat(face[..., None], spec.channels, axis=2)
-        return out
+        """Back to pixel values, then the classifier's own resize/channel/scale step."""
+        return self.classifier.preprocess(list((faces[..., 0] + 1.0) * 127.5))

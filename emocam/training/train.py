@@ -215,8 +215,6 @@ def _mixup(alpha: float, seed: int):
     first drawn from Beta(alpha, alpha) (Zhang et al. 2018)."""
     import tensorflow as tf
 
-    if alpha < 0:
-        raise ValueError(f"mixup alpha must be >= 0, got {alpha}")
     rng = tf.random.Generator.from_seed(seed)
 
     def mix(img, y):
