@@ -109,11 +109,9 @@ def to_tflite(net, calibration: np.ndarray | None) -> bytes:
 
 def _write_card(out: Path, args, members: list, tflite: Path) -> None:
     from emocam.training.data import sha256
+    from emocam.training.train import card_of
 
-    cards = []
-    for p in args.weights:
-        card = Path(p).with_suffix(".card.json")
-        cards.append(json.loads(card.read_text()) if card.is_file() else {"model": Path(p).name})
+    cards = [card_of(Path(p)) for p in args.weights]
     card = {
         "model": out.name, "runtime_file": tflite.name,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

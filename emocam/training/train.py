@@ -305,10 +305,11 @@ def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
 def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: list) -> None:
     from emocam.training.data import sha256
 
+    unused = ("func", "arch", "input_size", "l2", "dropout") if args.init_from else ("func",)
     card = {
         "model": out.name,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "recipe": {k: v for k, v in vars(args).items() if k not in ("func",)},
+        "recipe": {k: v for k, v in vars(args).items() if k not in unused},
         "data": {"train": {"path": Path(train.source).name, "sha256": sha256(train.source), "n": len(train)},
                  "val": {"path": Path(val.source).name, "sha256": sha256(val.source), "n": len(val)}},
         "best_epoch": epoch,
@@ -316,4 +317,14 @@ def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: li
                         "loss": round(float(logs.get("val_loss", 0)), 4)},
         "history": history,
     }
+    if args.init_from:  # the starting model's own card, so that a fine-tuned model's lineage travels with it
+        card["init_from_card"] = card_of(Path(args.init_from))
     out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def card_of(model: Path) -> dict:
+    """The card written beside ``model``, or just its name when there is none (or it cannot be read)."""
+    try:
+        return json.loads(model.with_suffix(".card.json").read_text())
+    except (OSError, ValueError):
+        return {"model": model.name}

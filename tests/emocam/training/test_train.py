@@ -137,8 +137,20 @@ def test_ema_fine_tuning_saves_the_slowly_averaged_weights(trained, fer_npz, tmp
     moved_ema = np.linalg.norm(_weights(ema) - w0)
     # fourteen steps at a high rate move the raw weights; a 0.999 average of them barely leaves the start
     assert moved_plain > 0 and moved_ema < 0.5 * moved_plain
-    recipe = json.loads(ema.with_suffix(".card.json").read_text())["recipe"]
-    assert recipe["ema"] == 0.999 and recipe["init_from"] == str(start)
+    card = json.loads(ema.with_suffix(".card.json").read_text())
+    assert card["recipe"]["ema"] == 0.999 and card["recipe"]["init_from"] == str(start)
+    # the options --init-from ignores are left out; the starting model's own card says what it was
+    assert not {"arch", "input_size", "l2", "dropout"} & set(card["recipe"])
+    assert card["init_from_card"] == json.loads(start.with_suffix(".card.json").read_text())
+    assert card["init_from_card"]["recipe"]["arch"] == "mini_xception"
+
+
+def test_card_of_a_model_without_a_readable_card_is_its_name(tmp_path):
+    from emocam.training.train import card_of
+
+    assert card_of(tmp_path / "bare.keras") == {"model": "bare.keras"}
+    (tmp_path / "broken.card.json").write_text("{not json")
+    assert card_of(tmp_path / "broken.keras") == {"model": "broken.keras"}
 
 
 def test_an_ema_run_resumes(trained, fer_npz, tmp_path):
