@@ -19,6 +19,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+# the options a trained --init-from file decides (the architecture); they are neither used nor recorded then
+SET_BY_INIT_FROM = ("arch", "input_size", "l2", "dropout")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="training data: npz, csv or image folder")
     p.add_argument("--val", help="validation data (default: val.npz beside --data, or the csv's PublicTest)")
@@ -42,8 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="mix pairs of training faces and their targets, weights drawn from Beta(ALPHA, ALPHA) "
                         "(e.g. 0.2; 0 = off)")
     p.add_argument("--class-weights", action="store_true", help="weight classes by inverse frequency")
+    ignored = ", ".join("--" + k.replace("_", "-") for k in SET_BY_INIT_FROM)
     p.add_argument("--init-from", help="start from this trained model's weights (fine-tuning); its file sets "
-                                        "the architecture, so --arch, --input-size, --l2 and --dropout are not used")
+                                        f"the architecture, so {ignored} are not used")
     p.add_argument("--ema", type=float, default=0.0, metavar="MOMENTUM",
                    help="keep an exponential moving average of the weights (e.g. 0.999 per step); val scoring "
                         "and the saved model use the averaged weights (0 = off)")
@@ -305,7 +310,7 @@ def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
 def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: list) -> None:
     from emocam.training.data import sha256
 
-    unused = ("func", "arch", "input_size", "l2", "dropout") if args.init_from else ("func",)
+    unused = ("func", *SET_BY_INIT_FROM) if args.init_from else ("func",)
     card = {
         "model": out.name,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
