@@ -6,19 +6,17 @@ import argparse
 import logging
 import sys
 
+from emocam.errors import UsageError
+
 COMMANDS = {
     "train": ("emocam.training.train", "train an emotion model on FER2013"),
     "evaluate": ("emocam.training.evaluate", "score a model on FER2013 data"),
     "export": ("emocam.training.export", "combine trained models (ensemble, flip-TTA, int8) into the shipped file"),
-    "predict": ("emocam.predict", "find faces in images and score their emotions"),
-    "stylize": ("emocam.stylize_cli", "paint an avatar from a photo in the style of another image"),
-    "analyze": ("emocam.analyze", "run the live pipeline over a video file: CSV, timeline plot, annotated video"),
-    "bench": ("emocam.bench", "compare the classic tutorial loop with emocam's live pipeline"),
+    "predict": ("emocam.cli.predict", "find faces in images and score their emotions"),
+    "stylize": ("emocam.cli.stylize", "paint an avatar from a photo in the style of another image"),
+    "analyze": ("emocam.cli.analyze", "run the live pipeline over a video file: CSV, timeline plot, annotated video"),
+    "bench": ("emocam.bench.cli", "compare the classic tutorial loop with emocam's live pipeline"),
 }
-
-
-class UsageError(Exception):
-    """A problem with the user's input: reported in one line, exit code 2."""
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -68,3 +68,20 @@ def _publish_new(tmp: str, target: Path) -> None:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+def save_png_atomic(rgb, target: Path) -> Path:
+    """Encode ``rgb`` as PNG and move it into place atomically; no temp file is left on failure."""
+    import cv2  # only here: the rest of this module is plain file handling
+    import numpy as np
+
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"{target}: could not encode the image as PNG")
+    data = encoded.tobytes()
+    for n in range(2, 10_000):  # never overwrite: on a clash (even a concurrent one) take the next name
+        try:
+            return atomic_write_bytes(target, data, overwrite=False)
+        except FileExistsError:
+            target = target.with_name(f"{target.stem.rsplit('~', 1)[0]}~{n}{target.suffix}")
+    raise OSError(f"{target.parent}: no free file name for the snapshot")

@@ -159,6 +159,7 @@ class FrameResult:
     faces: tuple[Face, ...] = ()
     times: StageTimes = field(default_factory=StageTimes)
     faces_skipped: int = 0  # faces found but not classified (over the per-frame cap)
+    epoch: int = 0  # the live session's epoch it was made in; older epochs are stale (other source/model)
 
     def __post_init__(self):
         if not isinstance(self.faces, tuple):

@@ -24,8 +24,8 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """
     import keras
 
-    from emocam.classification import convert_to_tflite
-    from emocam.model import build
+    from emocam.models.loading import convert_to_tflite
+    from emocam.models.architectures import build
 
     folder = tmp_path_factory.mktemp("tiny-models")
     keras.utils.set_random_seed(0)

@@ -37,7 +37,7 @@ WARMUP_S = 3.0
 
 def demo_frames(count: int, fps: float) -> list[np.ndarray]:
     """``count`` RGB 640x480 frames of the demo at ``fps`` (a face drifting and breathing)."""
-    from emocam.capture import DemoSource
+    from emocam.live.sources import DemoSource
 
     demo = DemoSource()
     demo.open()
@@ -49,7 +49,7 @@ def demo_frames(count: int, fps: float) -> list[np.ndarray]:
 
 def convert_in_child(weights: Path) -> None:
     """Convert and cache the model in another process, so this one loads it without TensorFlow."""
-    code = "import sys; from emocam.classification import EmotionClassifier; EmotionClassifier.load(sys.argv[1])"
+    code = "import sys; from emocam.models.loading import load_classifier; load_classifier(sys.argv[1])"
     subprocess.run([sys.executable, "-c", code, str(weights)], check=True, cwd=REPO,
                    env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True)
 
@@ -80,7 +80,7 @@ def run_window(weights: Path, frames: list[np.ndarray], fps: float, seconds: flo
     from PyQt5.QtCore import QSettings, QTimer
     from PyQt5.QtWidgets import QApplication
 
-    from emocam.capture import FramesSource
+    from emocam.live.sources import FramesSource
     from ui.main_window import AppConfig, MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--fps", type=float, default=30.0)
     args = p.parse_args(argv)
-    from emocam.weights import default_weights
+    from emocam.models.lookup import default_weights
 
     weights = args.weights or default_weights()
     convert_in_child(weights)

@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from emocam.style_images import STYLES_DIR, load_rgb  # noqa: E402
-from emocam.style_jobs import JobFailed, JobFinished, JobProgress, StyleJob, StyleJobRunner  # noqa: E402
-from emocam.style_transfer import StyleSettings  # noqa: E402
+from emocam.style.images import STYLES_DIR, load_rgb  # noqa: E402
+from emocam.style.jobs import JobFailed, JobFinished, JobProgress, StyleJob, StyleJobRunner  # noqa: E402
+from emocam.style.transfer import StyleSettings  # noqa: E402
 
 PORTRAIT = REPO / "assets" / "demo" / "astronaut.jpg"
 
@@ -45,7 +45,7 @@ def measure_steps(sizes: list[int], threads: int, steps: int = 6) -> None:
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from emocam.style_transfer import StyleTransfer, build_vgg
+    from emocam.style.transfer import StyleTransfer, build_vgg
 
     painter = StyleTransfer(vgg=build_vgg(None))
     content, style = load_rgb(PORTRAIT), load_rgb(_style())
@@ -97,24 +97,24 @@ def _peak_memory_mb(pid: int | None) -> str:
 
 
 def _pipeline():
-    from emocam.classification import EmotionClassifier
-    from emocam.detection import FaceDetector
-    from emocam.pipeline import Pipeline
-    from emocam.weights import default_weights
+    from emocam.models.loading import load_classifier
+    from emocam.live.detection import FaceDetector
+    from emocam.live.pipeline import Pipeline
+    from emocam.models.lookup import default_weights
 
     try:
         model = default_weights()
     except (OSError, ValueError):  # no trained model here: an untrained one costs the same
-        from emocam.model import build
+        from emocam.models.architectures import build
 
         model = Path(tempfile.mkdtemp()) / "untrained.keras"
         build("mini_xception", 48).save(model)
-    return Pipeline(FaceDetector(), EmotionClassifier.load(model))
+    return Pipeline(FaceDetector(), load_classifier(model))
 
 
 def _live_fps(pipeline, seconds: float) -> tuple[float, float, float]:
     """(delivered fps from a paced 30 fps demo camera, p95 ms per frame, unpaced frames per second)."""
-    from emocam.capture import DemoSource, LatestFrame
+    from emocam.live.sources import DemoSource, LatestFrame
     from emocam.types import Frame
 
     source, slot, stop = DemoSource(), LatestFrame(), threading.Event()

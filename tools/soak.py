@@ -31,7 +31,7 @@ def sample() -> dict:
 
 def camera_frames():
     """Twelve 640x480 frames of the demo face moving a little (a fake camera that never repeats)."""
-    from emocam.capture import DemoSource
+    from emocam.live.sources import DemoSource
 
     demo = DemoSource()
     demo.open()
@@ -42,7 +42,7 @@ def run(args) -> dict:
     from PyQt5.QtCore import QSettings, QTimer
     from PyQt5.QtWidgets import QApplication
 
-    from emocam.capture import FramesSource
+    from emocam.live.sources import FramesSource
     from ui.main_window import AppConfig, MainWindow
 
     app = QApplication.instance() or QApplication([])

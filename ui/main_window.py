@@ -15,27 +15,28 @@ import numpy as np
 from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from emocam.capture import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
-from emocam.detection import DEFAULT_CASCADE, FaceDetector
-from emocam.smoothing import FaceTracker, SmoothingSettings
+from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
+from emocam.live.detection import DEFAULT_CASCADE, FaceDetector
+from emocam.live.smoothing import FaceTracker, SmoothingSettings
 from emocam.types import FrameResult
-from ui import menus
-from ui.emoji_panel import EmojiPanel
-from ui.help_overlay import ShortcutsOverlay
-from ui.model_control import ModelControl
-from ui.model_watch import WeightsWatcher, is_model_file
-from ui.notice_bar import NoticeBar
+from ui.controllers import menus
+from ui.widgets.emoji_panel import EmojiPanel
+from ui.widgets.help_overlay import ShortcutsOverlay
+from ui.controllers.model import ModelControl
+from ui.controllers.model_watch import WeightsWatcher, is_model_file
+from ui.widgets.notice_bar import NoticeBar
 from ui.preferences import SMOOTHING_LEVELS, Preferences
-from ui.probability_bars import ProbabilityBars
-from ui.recording_controls import RecordingControls, RecordingIndicator
-from ui.source_control import SourceControl
-from ui.style_panel import StylePanel
-from ui.timeline_view import TimelineView
-from ui.video_view import VideoView
+from ui.widgets.probability_bars import ProbabilityBars
+from ui.controllers.recording import RecordingControls, RecordingIndicator
+from ui.controllers.source import SourceControl
+from ui.avatars.style_panel import StylePanel
+from ui.widgets.timeline_view import TimelineView
+from ui.widgets.video_view import VideoView
 from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob, io_pool
+from emocam import resources
 
 log = logging.getLogger(__name__)
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS_DIR = resources.weights_dir()
 
 
 @dataclass
@@ -186,7 +187,7 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         controls.export_failed.connect(lambda msg: self.notice.show_notice(msg))
 
     def _start(self) -> None:
-        from emocam.weights import default_weights
+        from emocam.models.lookup import default_weights
 
         shipped, problem = None, ""
         try:

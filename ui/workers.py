@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
-from emocam.capture import FrameSource, LatestFrame, probe_cameras
-from emocam.capture_loop import CaptureLoop, LoopSettings
+from emocam.live.sources import FrameSource, LatestFrame, probe_cameras
+from emocam.live.capture_loop import CaptureLoop, LoopSettings
 from emocam.types import Frame, FrameResult
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class StoppableThread(QThread):
 
 
 class CaptureWorker(StoppableThread):
-    """Runs ``source`` through :class:`emocam.capture_loop.CaptureLoop`, putting each frame into
+    """Runs ``source`` through :class:`emocam.live.capture_loop.CaptureLoop`, putting each frame into
     ``slot`` (newest only). Starts with ``start()``; ends on ``stop()``, when the source fails to
     open, or when a file source ends. ``state_changed(CaptureState)`` reports what it is doing."""
 
@@ -104,8 +104,8 @@ class ModelLoader(StoppableThread):
             self._probe.cancel()
 
     def run(self) -> None:
-        from emocam.classification import EmotionClassifier
-        from emocam.model_probe import ModelProbe
+        from emocam.models.loading import load_classifier
+        from emocam.models.probe import ModelProbe
 
         try:
             if not self.trusted:
@@ -113,7 +113,7 @@ class ModelLoader(StoppableThread):
                 self._probe.run()
             if self._stopping:
                 return
-            classifier = EmotionClassifier.load(self.path)
+            classifier = load_classifier(self.path)
         except Exception as e:  # every failure becomes a message; the old model keeps running
             log.warning("model %s refused: %s", self.path, e)
             if not self._stopping:
@@ -165,7 +165,7 @@ class SnapshotJob(QRunnable):
         self.signals = SnapshotSignals()
 
     def run(self) -> None:
-        from emocam.snapshots import save_snapshot
+        from emocam.session.snapshots import save_snapshot
 
         try:
             self.signals.snapshot_saved.emit(save_snapshot(self.rgb, self.folder, self.mirror))

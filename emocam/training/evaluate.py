@@ -60,15 +60,15 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
              batch_size: int = BATCH_SIZE, threads: int = 1, progress: Progress | None = None) -> dict:
     """Load ``data`` and the model ``weights`` (default: the shipped one) and return :func:`metrics`
     plus the model path, input spec, data source, timing and the split."""
-    from emocam.classification import EmotionClassifier
+    from emocam.models.loading import load_classifier
     from emocam.training import data as fer
-    from emocam.weights import default_weights
+    from emocam.models.lookup import default_weights
 
     dataset = fer.load(data, split)
     if len(dataset) == 0:
         raise EvaluationError(f"{dataset.source}: contains no faces to score")
     model_path = Path(weights) if weights is not None else default_weights()
-    classifier = EmotionClassifier.load(model_path, num_threads=threads)
+    classifier = load_classifier(model_path, num_threads=threads)
     log.info("scoring %s on %d faces from %s", model_path, len(dataset), dataset.source)
     start = time.perf_counter()
     y_pred = predict_labels(classifier, dataset.x, batch_size, progress)

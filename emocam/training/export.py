@@ -34,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from emocam.model_check import ModelError
+    from emocam.errors import ModelError
 
     if args.int8 and not args.calibration:
         raise ModelError("--int8 needs --calibration TRAINING_DATA (never the validation or test set)")
@@ -56,7 +56,7 @@ def combine(members: list, flip_tta: bool):
     import keras
     from keras import layers
 
-    from emocam.model import with_flip_tta
+    from emocam.models.architectures import with_flip_tta
 
     if flip_tta:
         members = [with_flip_tta(m) for m in members]
@@ -72,7 +72,7 @@ def _load_member(path: Path, index: int):
     """A trained model, checked like any dropped-in file, renamed so members can share a graph."""
     import keras
 
-    from emocam.classification import load_keras
+    from emocam.models.loading import load_keras
 
     net = load_keras(path)
     config = net.get_config()

@@ -136,11 +136,11 @@ def _fit(args, train, val) -> int:
 
 def _initial_network(args):
     """A fresh network of ``--arch``, or, with ``--init-from``, a trained one checked like any dropped-in model."""
-    from emocam import model as arch
+    from emocam.models import architectures as arch
 
     if not args.init_from:
         return arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
-    from emocam.classification import load_keras
+    from emocam.models.loading import load_keras
 
     net = load_keras(Path(args.init_from))
     log.info("starting from the weights of %s", args.init_from)
@@ -164,7 +164,7 @@ def _export_tflite(model_path: Path) -> Path:
     """Write the LiteRT twin of the best model beside it, so the app starts without TensorFlow."""
     import keras
 
-    from emocam.classification import convert_to_tflite
+    from emocam.models.loading import convert_to_tflite
     from emocam.fileio import atomic_write_bytes
 
     target = model_path.with_suffix(".tflite")

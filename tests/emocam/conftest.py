@@ -24,15 +24,15 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> ModelFile:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    from emocam.classification import EmotionClassifier
-    from emocam.model import build
+    from emocam.models.loading import load_classifier
+    from emocam.models.architectures import build
 
     folder = tmp_path_factory.mktemp("emotion-model")
     keras.utils.set_random_seed(1)
     path = folder / "mini48.keras"
     build("mini_xception", 48).save(path)
     cache = folder / "cache"
-    EmotionClassifier.load(path, cache_dir=cache)  # converts once and fills the cache
+    load_classifier(path, cache_dir=cache)  # converts once and fills the cache
     assert any(cache.glob("*.tflite")), "the conversion was not cached"
     return ModelFile(path, cache)
 
@@ -40,13 +40,13 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> ModelFile:
 @pytest.fixture(scope="session")
 def classifier(model_file: ModelFile):
     """A real EmotionClassifier (mini-Xception 48 px, random weights). Use from one thread."""
-    from emocam.classification import EmotionClassifier
+    from emocam.models.loading import load_classifier
 
-    return EmotionClassifier.load(model_file.path, cache_dir=model_file.cache_dir)
+    return load_classifier(model_file.path, cache_dir=model_file.cache_dir)
 
 
 @pytest.fixture(scope="session")
 def detector():
-    from emocam.detection import FaceDetector
+    from emocam.live.detection import FaceDetector
 
     return FaceDetector()

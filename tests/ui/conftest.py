@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import QSettings
 
-from emocam.capture import DEMO_IMAGE, FramesSource
+from emocam.live.sources import DEMO_IMAGE, FramesSource
 
 STAGE = (480, 640)
 

@@ -47,7 +47,7 @@ def test_window_shows_face_label_bars_and_emoji(qtbot, make_window, one_face_sou
 
 
 def test_no_face_state(qtbot, make_window):
-    from emocam.capture import FramesSource
+    from emocam.live.sources import FramesSource
 
     blank = FramesSource([np.full((480, 640, 3), 90, np.uint8)], fps=30, name="Blank")
     window = make_window(blank)
@@ -112,7 +112,7 @@ def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_
                                                    tmp_path):
     other = tmp_path / "chosen.tflite"
     shutil.copy(tiny_models["tflite48"], other)
-    monkeypatch.setattr("ui.model_control.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
+    monkeypatch.setattr("ui.controllers.model.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
     window = make_window(one_face_source)
     press(qtbot, window, Qt.Key_O, Qt.ControlModifier)
     qtbot.waitUntil(lambda: window.model_path == other, timeout=10000)
@@ -120,9 +120,9 @@ def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_
 
 
 def test_model_swap_good_then_bad_keeps_running(qtbot, make_window, one_face_source, tiny_models, tmp_path):
-    from emocam.classification import EmotionClassifier
+    from emocam.models.loading import load_classifier
 
-    EmotionClassifier.load(tiny_models["h5_64"])  # convert here (TF is loaded already): the app's child hits the cache
+    load_classifier(tiny_models["h5_64"])  # convert here (TF is loaded already): the app's child hits the cache
     window = make_window(one_face_source)
     wait_for_faces(qtbot, window)
     window.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px
@@ -227,7 +227,7 @@ def test_timeline_follows_the_selected_face_and_recording_is_off_by_default(qtbo
 
 def test_r_records_and_ctrl_e_exports_csv(qtbot, make_window, one_face_source, tmp_path, monkeypatch):
     target = tmp_path / "session.csv"
-    monkeypatch.setattr("ui.recording_controls.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("ui.controllers.recording.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     window = make_window(one_face_source)
     wait_for_faces(qtbot, window)
     press(qtbot, window, Qt.Key_R)
@@ -254,7 +254,7 @@ def test_snapshot_that_cannot_be_written_is_reported_and_nothing_else_breaks(qtb
 
 
 def test_more_faces_than_the_cap_are_counted_and_said(qtbot, make_window):
-    from emocam.capture import FramesSource
+    from emocam.live.sources import FramesSource
     from tests.ui.conftest import frames_with_faces
 
     crowd = frames_with_faces([(10 + 125 * i, 20 + 230 * j) for i in range(5) for j in range(2)], side=120)
@@ -305,7 +305,7 @@ def test_a_camera_whose_open_hangs_leaves_the_window_responsive(qtbot, make_wind
 
 
 def FramesSource_one_face():
-    from emocam.capture import FramesSource
+    from emocam.live.sources import FramesSource
     from tests.ui.conftest import frames_with_faces
 
     return FramesSource(frames_with_faces([(220, 140)]), fps=30, name="Fake camera", is_camera=True)

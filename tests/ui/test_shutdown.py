@@ -18,7 +18,7 @@ import sys, threading, time
 from pathlib import Path
 from PyQt5.QtCore import QSettings, QTimer
 import main
-from emocam.capture import DemoSource
+from emocam.live.sources import DemoSource
 from ui.main_window import AppConfig, MainWindow
 
 mode, model, tmp = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -104,13 +104,13 @@ def test_quit_during_a_model_check_exits_fast_and_kills_the_child(model, tmp_pat
     slow_site = tmp_path / "site"
     slow_site.mkdir()
     (slow_site / "sitecustomize.py").write_text(
-        "import sys, time\nif 'emocam.model_probe' in ' '.join(sys.argv) or sys.argv[:1] == ['-m']:\n"
+        "import sys, time\nif 'emocam.models.probe' in ' '.join(sys.argv) or sys.argv[:1] == ['-m']:\n"
         "    time.sleep(60)\n")
     run, elapsed = _run("model-load", model, tmp_path, {"PYTHONPATH": f"{REPO}{os.pathsep}{slow_site}"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert elapsed < 2.0
     assert "QThread: Destroyed" not in run.stderr
-    leftovers = subprocess.run(["pgrep", "-f", "emocam.model_probe .*slow.tflite"], capture_output=True, text=True)
+    leftovers = subprocess.run(["pgrep", "-f", "emocam.models.probe .*slow.tflite"], capture_output=True, text=True)
     assert leftovers.stdout.strip() == ""
 
 

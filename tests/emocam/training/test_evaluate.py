@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from emocam.__main__ import main
-from emocam.classification import EmotionClassifier
+from emocam.models.loading import load_classifier
 from emocam.emotions import NAMES
 from emocam.training.data import load
 
@@ -50,7 +50,7 @@ def test_json_report_for_every_model_format(capsys, tiny_models, fer_npz, kind, 
     assert result["accuracy"] == pytest.approx(np.trace(cm) / cm.sum(), abs=1e-6)
     assert [c["name"] for c in result["per_class"]] == list(NAMES)
     # the predicted-class counts match what the classifier says about the same faces
-    predicted = EmotionClassifier.load(tiny_models[kind]).predict(load(fer_npz).x).argmax(axis=1)
+    predicted = load_classifier(tiny_models[kind]).predict(load(fer_npz).x).argmax(axis=1)
     assert cm.sum(axis=0).tolist() == np.bincount(predicted, minlength=7).tolist()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emocam.classification import EmotionClassifier
+from emocam.models.loading import load_classifier
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 def members(tmp_path_factory):
     import keras
 
-    from emocam.model import build
+    from emocam.models.architectures import build
 
     folder = tmp_path_factory.mktemp("members")
     paths = []
@@ -51,7 +51,7 @@ def test_ensemble_with_flip_tta_is_the_average_over_members_and_mirrors(members,
     expected = np.mean([n.predict(x, verbose=0) for n in nets for x in (faces, faces[:, :, ::-1])], axis=0)
     combined = keras.models.load_model(out, compile=False, safe_mode=True)
     np.testing.assert_allclose(combined.predict(faces, verbose=0), expected, atol=1e-5)
-    runtime = EmotionClassifier.load(out.with_suffix(".tflite"))
+    runtime = load_classifier(out.with_suffix(".tflite"))
     np.testing.assert_allclose(runtime.predict_batch(faces), expected, atol=1e-4)
     card = out.with_suffix(".card.json").read_text()
     assert "m1.keras" in card and '"flip_tta": true' in card
@@ -60,7 +60,7 @@ def test_ensemble_with_flip_tta_is_the_average_over_members_and_mirrors(members,
 def test_the_exported_keras_file_passes_the_allow_list(members, tmp_path):
     out = tmp_path / "shipped.keras"
     assert _export("--weights", str(members[0]), "--flip-tta", "--out", str(out)).returncode == 0
-    assert EmotionClassifier.load(out).spec.height == 48  # checked and converted like any drop-in
+    assert load_classifier(out).spec.height == 48  # checked and converted like any drop-in
 
 
 def test_int8_twin_is_calibrated_on_training_data_and_close_to_float(members, tmp_path, fer_npz):
@@ -68,8 +68,8 @@ def test_int8_twin_is_calibrated_on_training_data_and_close_to_float(members, tm
     run = _export("--weights", str(members[0]), "--int8", "--calibration", str(fer_npz), "--out", str(out))
     assert run.returncode == 0, run.stderr[-2000:]
     faces = np.random.default_rng(1).uniform(-1, 1, (8, 48, 48, 1)).astype(np.float32)
-    q = EmotionClassifier.load(out.with_suffix(".tflite")).predict_batch(faces)
-    f = EmotionClassifier.load(out).predict_batch(faces)
+    q = load_classifier(out.with_suffix(".tflite")).predict_batch(faces)
+    f = load_classifier(out).predict_batch(faces)
     np.testing.assert_allclose(q.sum(axis=1), 1, atol=1e-5)
     assert np.abs(q - f).max() < 0.1
     assert '"int8": true' in out.with_suffix(".card.json").read_text()

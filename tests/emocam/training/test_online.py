@@ -11,7 +11,7 @@ import pytest
 
 from emocam.emotions import NAMES
 from emocam.training import distill, train
-from emocam.weights import default_weights
+from emocam.models.lookup import default_weights
 from tests.emocam import media
 
 

@@ -1,0 +1,281 @@
+"""``python -m emocam analyze VIDEO``: run the live pipeline (detection, classification, tracking and
+smoothing) over every frame (or every Nth) of a video file as fast as it decodes, and write a per-face
+CSV, optionally a timeline plot (one panel per tracked face) and an annotated copy of the video."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emocam.cli.args import int_in_range
+from emocam.live.sources import SourceError
+from emocam.fileio import FILE_MODE, atomic_file
+from emocam.session.recording import CSV_COLUMNS, face_rows
+from emocam.session.timeline_plot import TrackSeries, save_timeline_plot
+from emocam.types import Frame, FrameResult
+
+log = logging.getLogger(__name__)
+
+
+class VideoError(SourceError):
+    """A video that cannot be opened, decoded or written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    fps: float
+    frame_count: int  # the container's estimate; 0 when unknown
+    width: int
+    height: int
+
+
+@dataclass
+class Analysis:
+    info: VideoInfo
+    every: int
+    frames_read: int = 0
+    frames_processed: int = 0
+    frames_with_faces: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    tracks: dict[int, TrackSeries] = field(default_factory=dict)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("video", metavar="VIDEO", help="video file (anything OpenCV decodes: mp4, avi, mkv...)")
+    p.add_argument("--csv", metavar="OUT.csv", help="per-face CSV (default: VIDEO_emotions.csv beside VIDEO)")
+    p.add_argument("--plot", metavar="OUT.png", help="timeline plot, one panel per tracked face")
+    p.add_argument("--annotated", metavar="OUT.mp4", help="a copy of the video with boxes and labels (mp4v)")
+    p.add_argument("--every", metavar="N", type=_positive_int, default=1,
+                   help="process every Nth frame (default 1: all)")
+    p.add_argument("--weights", help="model file (default: the shipped model in weights/)")
+    p.add_argument("--cascade", default="haarcascade_frontalface_default", help="Haar cascade name or XML path")
+
+
+def run(args: argparse.Namespace) -> int:
+    video = Path(args.video).expanduser()
+    csv_path = Path(args.csv) if args.csv else video.with_name(f"{video.stem}_emotions.csv")
+    outputs = [p for p in (csv_path, args.plot and Path(args.plot), args.annotated and Path(args.annotated)) if p]
+    if not video.is_file():  # the input first: its absence is the message the user needs
+        raise VideoError(f"{video}: no such video file")
+    _check_outputs(video, outputs)
+    if not getattr(args, "debug", False):  # FFmpeg's complaints would only repeat our one-line error
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cap, info, first = open_video(video)
+    try:
+        pipeline = _build_pipeline(args)
+        progress = Progress(info.frame_count, label=video.name)
+        analysis = analyze_video(cap, first, info, pipeline, args.every, csv_path,
+                                 Path(args.annotated) if args.annotated else None, progress)
+    finally:
+        cap.release()
+    if args.plot:
+        info = analysis.info
+        save_timeline_plot(analysis.tracks, Path(args.plot), analysis.frames_read / info.fps,
+                           analysis.every / info.fps, title=f"{info.path.name}: emotions per tracked face")
+    print(summary(analysis, outputs))
+    return 0
+
+
+_positive_int = int_in_range(1)
+
+
+def _check_outputs(video: Path, outputs: list[Path]) -> None:
+    for out in outputs:
+        if out.resolve() == video.resolve():
+            raise VideoError(f"{out}: an output would overwrite the input video; choose another name")
+        if not out.parent.is_dir():
+            raise VideoError(f"{out}: folder {out.parent} does not exist")
+    if len({o.resolve() for o in outputs}) != len(outputs):
+        raise VideoError(f"outputs must be different files: {', '.join(map(str, outputs))}")
+
+
+def open_video(path: Path):
+    """``(capture, info, first BGR frame)``; raises :class:`VideoError` naming the file."""
+    if not path.is_file():
+        raise VideoError(f"{path}: no such video file")
+    cap = cv2.VideoCapture(str(path))
+    ok, first = cap.read() if cap.isOpened() else (False, None)
+    if not ok or first is None:
+        cap.release()
+        raise VideoError(f"{path}: not a readable video (OpenCV could not decode a frame); "
+                         "is it a video file, and complete?")
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    if not 1 <= fps <= 1000:
+        log.warning("%s: frame rate unknown (%s); assuming 30 fps for the timestamps", path, fps)
+        fps = 30.0
+    count = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    return cap, VideoInfo(path, fps, count, first.shape[1], first.shape[0]), first
+
+
+def _build_pipeline(args):
+    from emocam.models.loading import load_classifier
+    from emocam.live.detection import FaceDetector
+    from emocam.live.pipeline import Pipeline
+    from emocam.models.lookup import default_weights
+
+    detector = FaceDetector(args.cascade)  # a bad cascade fails before the (slower) model load
+    return Pipeline(detector, load_classifier(args.weights or default_weights()))
+
+
+def analyze_video(cap, first: np.ndarray, info: VideoInfo, pipeline, every: int, csv_path: Path,
+            annotated: Path | None = None, progress: Progress | None = None) -> Analysis:
+    """Process every ``every``-th frame; rows go to ``csv_path`` as they come (atomically, on success)."""
+    analysis, started = Analysis(info, every), time.perf_counter()
+    writer = AnnotatedWriter(annotated, info) if annotated else None
+    result = None
+    try:
+        with atomic_file(csv_path, newline="") as fh:
+            rows = csv.writer(fh)
+            rows.writerow(CSV_COLUMNS)
+            for index, bgr in _frames(cap, first):
+                if index % every == 0:
+                    result = _process(pipeline, bgr, index, info)
+                    _collect(analysis, result, rows)
+                analysis.frames_read = index + 1
+                if writer:
+                    writer.write(bgr, result)
+                if progress:
+                    progress.update(index + 1)
+        if writer:
+            writer.finish()
+    finally:
+        if writer:
+            writer.discard()
+        if progress:
+            progress.close()
+    analysis.seconds = time.perf_counter() - started
+    if info.frame_count and analysis.frames_read < 0.9 * info.frame_count:
+        log.warning("%s: decoding stopped at frame %d of about %d (damaged file?)",
+                    info.path, analysis.frames_read, info.frame_count)
+    return analysis
+
+
+def _frames(cap, first: np.ndarray):
+    index, bgr = 0, first
+    while bgr is not None:
+        yield index, bgr
+        ok, bgr = cap.read()
+        bgr, index = (bgr if ok else None), index + 1
+
+
+def _process(pipeline, bgr: np.ndarray, index: int, info: VideoInfo) -> FrameResult:
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return pipeline.process(Frame(rgb, index, index / info.fps, str(info.path)))
+
+
+def _collect(analysis: Analysis, result: FrameResult, rows) -> None:
+    analysis.frames_processed += 1
+    analysis.frames_with_faces += bool(result.faces)
+    for row in face_rows(result, result.frame.timestamp):
+        rows.writerow(row.csv_fields())
+        analysis.rows += 1
+        analysis.tracks.setdefault(row.track_id, TrackSeries()).add(row.time_s, row.probabilities, row.label)
+
+
+class AnnotatedWriter:
+    """Writes the annotated copy to a temp file beside the target; :meth:`finish` moves it into place,
+    :meth:`discard` removes whatever was not finished."""
+
+    def __init__(self, target: Path, info: VideoInfo):
+        self.target = target
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix or ".mp4")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self._writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
+        if not self._writer.isOpened():
+            self.discard()
+            raise VideoError(f"{target}: OpenCV cannot write an mp4v video here; try a .mp4 name")
+
+    def write(self, bgr: np.ndarray, result: FrameResult | None) -> None:
+        """The frame with the latest result's boxes and labels (held between processed frames)."""
+        image = bgr.copy()
+        for face in result.faces if result else ():
+            draw_face(image, face)
+        self._writer.write(image)
+
+    def finish(self) -> None:
+        self._writer.release()
+        os.chmod(self.tmp, FILE_MODE)
+        os.replace(self.tmp, self.target)
+
+    def discard(self) -> None:
+        self._writer.release()
+        self.tmp.unlink(missing_ok=True)
+
+
+def draw_face(bgr: np.ndarray, face) -> None:
+    """Box, track number and label in the emotion's colour, on a dark backing for legibility."""
+    r, g, b = face.emotion.colour
+    x, y, w, h = face.box.x, face.box.y, face.box.w, face.box.h
+    cv2.rectangle(bgr, (x, y), (x + w, y + h), (b, g, r), 2)
+    text = f"#{face.track_id} {face.text}"
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+    top = y - th - base - 6 if y - th - base - 6 >= 0 else y + h
+    cv2.rectangle(bgr, (x, top), (x + tw + 8, top + th + base + 6), (20, 20, 20), cv2.FILLED)
+    cv2.putText(bgr, text, (x + 4, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (b, g, r), 1, cv2.LINE_AA)
+
+
+class Progress:
+    """A one-line progress bar on ``stream`` (default stderr, shown only on a terminal)."""
+
+    def __init__(self, total: int, label: str = "", stream=None, enabled: bool | None = None):
+        self.total, self.label = total, label
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._start = self._last = time.perf_counter()
+        self._done = 0
+
+    def update(self, done: int) -> None:
+        self._done = done
+        now = time.perf_counter()
+        if self.enabled and now - self._last >= 0.1:
+            self._last = now
+            self.stream.write("\r" + progress_line(done, self.total, now - self._start, self.label))
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            line = progress_line(self._done, self.total, time.perf_counter() - self._start, self.label)
+            self.stream.write("\r" + line + "\n")
+            self.stream.flush()
+
+
+def progress_line(done: int, total: int, elapsed: float, label: str = "", width: int = 24) -> str:
+    """``clip.mp4 [#########...............]  38%  114/300  ETA 0:12`` (no bar when total is unknown)."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if total <= 0:
+        return f"{label} {done} frames  {rate:.1f} fps".strip()
+    frac = min(1.0, done / total)
+    filled = round(width * frac)
+    eta = (max(0, total - done) / rate) if rate > 0 else 0.0
+    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {100 * frac:3.0f}%  {done}/{total}  "
+            f"ETA {int(eta // 60)}:{int(eta % 60):02d}").strip()
+
+
+def summary(analysis: Analysis, outputs: list[Path]) -> str:
+    """What was processed, what was found per track, and which files were written."""
+    info, a = analysis.info, analysis
+    nth = "" if a.every == 1 else f" (1 in {a.every})"
+    lines = [f"{info.path.name}: {a.frames_read} frames, {info.width}x{info.height} at {info.fps:g} fps "
+             f"({a.frames_read / info.fps:.1f} s); processed {a.frames_processed}{nth} in {a.seconds:.1f} s",
+             f"faces: {a.rows} in {a.frames_with_faces} frames, "
+             f"{len(a.tracks)} track{'s' if len(a.tracks) != 1 else ''}"]
+    for track_id, series in sorted(a.tracks.items()):
+        label, share = series.dominant
+        span = series.times[-1] - series.times[0]
+        lines.append(f"  track {track_id}: {len(series.times)} frames over {span:.1f} s, "
+                     f"dominant {label} ({share:.0%})")
+    lines += [f"wrote {out}" for out in outputs]
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""Where the shipped emotion model lives: the ``weights/`` folder and its ``DEFAULT`` file.
+
+``weights/DEFAULT`` holds one line, the file name of the default model inside ``weights/``.
+Without it, the newest ``*.keras`` model there is the default (training checkpoints excluded).
+Set ``EMOCAM_WEIGHTS_DIR`` to use another folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from emocam.errors import ModelError
+from emocam import resources
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FILE = "DEFAULT"
+# written by ``python -m emocam train`` next to the model; never a model to ship
+_NOT_MODELS = (".resume.keras", ".tmp.keras")
+
+
+def weights_dir() -> Path:
+    """The weights folder: ``EMOCAM_WEIGHTS_DIR`` if set, else ``weights/`` at the repository root."""
+    if os.environ.get("EMOCAM_WEIGHTS_DIR"):
+        return Path(os.environ["EMOCAM_WEIGHTS_DIR"])
+    return resources.weights_dir()
+
+
+def default_weights(folder: Path | None = None) -> Path:
+    """Path of the default model: the file named in ``DEFAULT``, else the newest ``*.keras``.
+
+    Raises :class:`ModelError` naming the folder when there is no usable default.
+    """
+    folder = weights_dir() if folder is None else Path(folder)
+    marker = folder / DEFAULT_FILE
+    if marker.is_file():
+        return _named_in_default(marker)
+    candidates = [p for p in folder.glob("*.keras") if not p.name.endswith(_NOT_MODELS)] \
+        if folder.is_dir() else []
+    if not candidates:
+        raise ModelError(f"{folder}: no default model (no {DEFAULT_FILE} file and no *.keras model); "
+                         "pass --weights PATH, or train one with "
+                         f"`python -m emocam train --out {folder}/NAME.keras`")
+    newest = max(candidates, key=lambda p: (p.stat().st_mtime, p.name))
+    log.debug("default model: newest .keras in %s is %s", folder, newest.name)
+    return newest
+
+
+def _named_in_default(marker: Path) -> Path:
+    try:
+        lines = [ln.strip() for ln in marker.read_text().splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise ModelError(f"{marker}: cannot read the default-model file ({e})") from e
+    if not lines:
+        raise ModelError(f"{marker}: is empty; write the file name of a model in {marker.parent} on one line")
+    name = lines[0]
+    if Path(name).name != name or name in (".", ".."):
+        raise ModelError(f"{marker}: {name!r} is not a plain file name; "
+                         f"name a model file inside {marker.parent}")
+    path = marker.parent / name
+    if not path.is_file():
+        raise ModelError(f"{marker}: names {name!r}, which is not in {marker.parent}; "
+                         "put the model there or fix the file name")
+    return path

@@ -1,0 +1,271 @@
+"""The avatar panel with a real painter process (untrained VGG19, tiny jobs): snapshot -> avatar with
+progress, preview and gallery; cancel; a crash shown and survived; and the weights consent flow
+(asked first, offline, downloaded from a local server, chosen file)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from PyQt5.QtCore import QSettings, Qt
+from PyQt5.QtWidgets import QFileDialog, QPushButton
+
+from emocam.style import vgg_weights
+from emocam.live.sources import DEMO_IMAGE
+from emocam.style.images import STYLES_DIR, builtin_styles
+from emocam.style.jobs import StyleJobRunner
+from emocam.style.transfer import StyleSettings
+from emocam.style.vgg_weights import FILE_NAME, WeightsSource
+from tests.emocam.vgg_files import closed_port_url, process_running, serve_bytes, write_random_vgg19_notop
+from ui.avatars.style_panel import StylePanel
+
+QUICK = StyleSettings(scales=(0.5, 1.0), steps=(3, 3), preview_interval_s=0)
+LONG = StyleSettings(scales=(0.5, 1.0), steps=(5000, 1), preview_interval_s=0.2)
+
+
+@pytest.fixture(scope="module")
+def runner():
+    """One painter process for the module (TensorFlow loads once); panels do not close what they did not start."""
+    runner = StyleJobRunner(threads=1)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def vgg_file(tmp_path_factory) -> Path:
+    return write_random_vgg19_notop(tmp_path_factory.mktemp("vgg") / FILE_NAME)
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> Path:
+    path = tmp_path / "snaps" / "emocam-20250101-120000-000.png"
+    path.parent.mkdir()
+    cv2.imwrite(str(path), cv2.resize(cv2.imread(str(DEMO_IMAGE)), (128, 128)))
+    return path
+
+
+@pytest.fixture
+def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No VGG19 file anywhere; returns where a download would go."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.delenv("EMOCAM_VGG_WEIGHTS", raising=False)
+    monkeypatch.setattr(vgg_weights, "REPO_WEIGHTS_DIR", tmp_path / "repo-weights")
+    return tmp_path / "keras-home" / "models" / FILE_NAME
+
+
+@pytest.fixture
+def make_panel(qtbot, tmp_path, runner):
+    panels = []
+
+    def make(base=QUICK, random_vgg=True, settings_file="panel.ini", own_runner=False, **kwargs) -> StylePanel:
+        settings = QSettings(str(tmp_path / settings_file), QSettings.IniFormat)
+        panel = StylePanel(settings, runner=None if own_runner else runner, sizes=(64,), base_settings=base,
+                           random_vgg_for_tests=random_vgg, **kwargs)
+        qtbot.addWidget(panel)
+        panel.show()
+        panels.append(panel)
+        return panel
+
+    yield make
+    runner.cancel()
+    for panel in panels:
+        panel.shutdown()
+        qtbot.waitUntil(lambda p=panel: p.running_threads() == 0, timeout=5000)
+    deadline = time.monotonic() + 15
+    while runner.busy and time.monotonic() < deadline:  # nobody listens now: let the cancels land
+        runner.poll(0.1)
+
+
+def test_a_snapshot_becomes_an_avatar_with_progress_preview_and_gallery(make_panel, snapshot, qtbot) -> None:
+    panel = make_panel()
+    steps = []
+    panel.worker.job_progressed.connect(lambda e: steps.append(e.step))
+    with qtbot.waitSignal(panel.avatar_saved, timeout=90000) as saved:
+        panel.stylize_snapshot(snapshot)
+        assert panel.cancel_button.isEnabled()
+    avatar = saved.args[0]
+    assert avatar.parent == snapshot.parent and avatar.name == f"{snapshot.stem}-avatar-mosaic.png"
+    assert cv2.imread(str(avatar)).shape == (64, 64, 3) and snapshot.is_file()
+    assert steps == list(range(1, 7))
+    assert panel.gallery.results == [avatar] and not panel.gallery.item(0).icon().isNull()
+    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+    assert panel.status.text().startswith("Avatar saved in mosaic (") and panel.status.toolTip() == str(avatar)
+    assert not panel.cancel_button.isEnabled() and panel.progress.value() == 0
+
+
+def test_progress_shows_step_and_eta_and_cancel_stops_it(make_panel, snapshot, qtbot) -> None:
+    panel = make_panel(base=LONG)
+    panel.stylize_snapshot(snapshot)
+    qtbot.waitUntil(lambda: bool(re.search(r"step \d+/5001 ETA \d+:\d\d", panel.status.text())), timeout=60000)
+    assert 0 < panel.progress.value() < 1000 and panel.preview.pixmap() is not None
+    with qtbot.waitSignal(panel.worker.job_cancelled, timeout=10000):
+        panel.cancel_button.click()
+    assert panel.status.text() == "Cancelled." and panel.gallery.count() == 0
+    assert list(snapshot.parent.glob("*avatar*")) == [] and snapshot.is_file()
+
+
+def test_a_crash_is_shown_and_the_panel_carries_on(make_panel, snapshot, qtbot, runner) -> None:
+    panel = make_panel(base=LONG)
+    with qtbot.waitSignal(panel.worker.job_progressed, timeout=60000):
+        panel.stylize_snapshot(snapshot)
+    with qtbot.waitSignal(panel.worker.job_failed, timeout=10000):
+        os.kill(runner.pid, signal.SIGKILL)
+    assert "stopped unexpectedly" in panel.notice.text and f"{snapshot.name} itself is saved" in panel.notice.text
+    panel.base_settings = QUICK
+    with qtbot.waitSignal(panel.avatar_saved, timeout=90000):
+        panel.paint()
+    assert panel.gallery.count() == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_quitting_while_painting_is_quick_and_leaves_no_process(make_panel, snapshot, qtbot) -> None:
+    panel = make_panel(base=LONG, own_runner=True)
+    with qtbot.waitSignal(panel.worker.job_progressed, timeout=60000):
+        panel.stylize_snapshot(snapshot)
+    painter = panel.runner.pid
+    started = time.monotonic()
+    panel.shutdown()
+    assert time.monotonic() - started < 1.5 and panel.running_threads() == 0
+    assert panel.runner.pid is None and not process_running(painter)
+
+
+def test_styles_show_as_thumbnails_and_the_choice_is_remembered(make_panel) -> None:
+    panel = make_panel()
+    assert panel.picker.paths == list(builtin_styles().values())
+    assert all(not panel.picker.item(i).icon().isNull() for i in range(panel.picker.count()))
+    assert panel.picker.selected == STYLES_DIR / "mosaic.png"
+    panel.picker.select_name("ember")
+    panel.strength.setValue(100)
+    assert panel.job_settings().strength == 4.0 and panel.strength_label.text() == "×4"
+    again = make_panel()
+    assert again.picker.selected == STYLES_DIR / "ember.png" and again.strength.value() == 100
+
+
+def test_any_image_can_be_added_as_a_style(make_panel, tmp_path, monkeypatch) -> None:
+    own = tmp_path / "my painting.jpg"
+    cv2.imwrite(str(own), cv2.imread(str(STYLES_DIR / "waves.png"))[:200, :300])
+    panel = make_panel()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(own), ""))
+    panel.add_style_button.click()
+    assert panel.picker.selected == own
+    assert make_panel().picker.paths[-1] == own, "added styles are remembered"
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    assert not panel.add_style(junk) and "not a readable image" in panel.notice.text
+
+
+def test_the_style_can_follow_the_emotion(make_panel) -> None:
+    panel = make_panel()
+    panel.picker.select_name("ember")
+    assert panel._style_for("Sad") == STYLES_DIR / "ember.png"
+    panel.checks["match_emotion"].setChecked(True)
+    assert panel._style_for("Sad") == STYLES_DIR / "rain.png" and panel._style_for(None) == STYLES_DIR / "ember.png"
+
+
+def test_controls_never_take_the_snapshot_key(make_panel) -> None:
+    panel = make_panel()
+    controls = [panel.add_style_button, panel.paint_button, panel.cancel_button, *panel.checks.values(),
+                panel.strength, panel.size_box, panel.picker, panel.gallery]
+    takers = [w for w in controls if w.focusPolicy() != Qt.NoFocus]
+    assert takers == [], "Space must stay the snapshot shortcut"
+
+
+# ---------------------------------------------------------------- the weights, only with consent
+
+def _notice_buttons(panel: StylePanel) -> set[str]:
+    return {b.text() for b in panel.notice.findChildren(QPushButton) if b.isVisible()}
+
+
+def _click(box, text: str) -> None:
+    button = next(b for b in box.buttons() if b.text().startswith(text))
+    button.click()
+
+
+def test_missing_weights_ask_first_and_not_now_leaves_a_notice(make_panel, snapshot, no_weights, qtbot) -> None:
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()))
+    pid = panel.runner.pid
+    panel.stylize_snapshot(snapshot)
+    box = panel.gate.consent_box
+    assert box is not None and box.isVisible()
+    text = box.text() + box.informativeText()
+    assert "about 80 MB" in text and closed_port_url().split("/")[2].split(":")[0] in text
+    assert str(no_weights) in text and "Your snapshot is saved either way" in text
+    _click(box, "Not now")
+    assert "copy the file" in panel.notice.text and "download them" in panel.notice.text
+    assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
+    panel.stylize_snapshot(snapshot)  # the next snapshot does not ask again
+    assert panel.gate.consent_box is None and panel.notice.isVisible()
+    assert not no_weights.exists() and snapshot.is_file() and panel.runner.pid == pid and not panel.jobs
+
+
+def test_offline_download_explains_both_ways(make_panel, snapshot, no_weights, qtbot) -> None:
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url(), cache_dir=no_weights.parent))
+    panel.stylize_snapshot(snapshot)
+    with qtbot.waitSignal(panel.gate.status_changed, timeout=15000,
+                          check_params_cb=lambda text: text.startswith("No avatar")):
+        _click(panel.gate.consent_box, "Download")
+    assert "could not download" in panel.notice.text and "copy the file" in panel.notice.text
+    assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
+    assert not no_weights.exists() and not panel.jobs and panel.running_threads() == 1
+
+
+def test_download_after_yes_shows_progress_then_paints_the_snapshot(make_panel, snapshot, no_weights, vgg_file,
+                                                                    qtbot) -> None:
+    payload = vgg_file.read_bytes()
+    with serve_bytes(payload, chunk_delay=0.0005) as url:
+        source = WeightsSource(url=url, md5=hashlib.md5(payload).hexdigest(), cache_dir=no_weights.parent)
+        panel = make_panel(random_vgg=False, weights_source=source)
+        fractions = []
+        panel.gate.progressed.connect(lambda f, text: fractions.append(f))
+        panel.stylize_snapshot(snapshot)
+        with qtbot.waitSignal(panel.avatar_saved, timeout=120000):
+            _click(panel.gate.consent_box, "Download")
+    assert no_weights.read_bytes() == payload
+    assert len(fractions) > 10 and max(fractions) == 1.0
+    assert panel.gallery.count() == 1 and panel.prefs.weights == no_weights
+
+
+def test_a_download_can_be_cancelled(make_panel, snapshot, no_weights, qtbot) -> None:
+    with serve_bytes(b"x" * 5_000_000, chunk_delay=0.02) as url:
+        panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=url, md5=None,
+                                                                          cache_dir=no_weights.parent))
+        panel.stylize_snapshot(snapshot)
+        with qtbot.waitSignal(panel.gate.progressed, timeout=10000):
+            _click(panel.gate.consent_box, "Download")
+        assert panel.cancel_button.isEnabled()
+        panel.cancel_button.click()
+        qtbot.waitUntil(lambda: "Download cancelled" in panel.notice.text, timeout=10000)
+    assert not any(no_weights.parent.iterdir()) and not panel.jobs
+
+
+def test_a_chosen_file_is_checked_before_use(make_panel, snapshot, no_weights, vgg_file, tmp_path, qtbot,
+                                             monkeypatch) -> None:
+    panel = make_panel(random_vgg=False)
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"nope")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    panel.stylize_snapshot(snapshot)
+    _click(panel.gate.consent_box, "Choose file")
+    qtbot.waitUntil(lambda: "not a readable HDF5 file" in panel.notice.text, timeout=10000)
+    assert panel.prefs.weights is None and not panel.jobs
+    with qtbot.waitSignal(panel.gate.weights_ready, timeout=15000):
+        panel.gate.use_file(vgg_file)
+    assert panel.prefs.weights == vgg_file and panel.jobs, "the waiting snapshot is painted"
+
+
+@pytest.mark.parametrize("key", [Qt.Key_Return, Qt.Key_Space, Qt.Key_Escape])
+def test_keys_on_the_consent_box_never_start_a_download(make_panel, snapshot, no_weights, qtbot, key) -> None:
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()))
+    panel.stylize_snapshot(snapshot)
+    box = panel.gate.consent_box
+    assert box.defaultButton().text() == "Not now" and box.escapeButton().text() == "Not now"
+    qtbot.keyClick(box.focusWidget() or box, key)
+    qtbot.waitUntil(lambda: panel.gate.consent_box is None, timeout=3000)
+    assert "copy the file" in panel.notice.text  # answered "Not now"
+    assert not no_weights.exists()

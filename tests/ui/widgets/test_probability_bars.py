@@ -1,0 +1,84 @@
+"""ProbabilityBars: targets, the eased animation toward them, the "No face" state, painting."""
+
+import pytest
+from PyQt5.QtGui import QImage
+
+from emocam.emotions import EMOTIONS
+from ui.widgets.probability_bars import ProbabilityBars
+
+PROBS = (0.05, 0.02, 0.03, 0.60, 0.10, 0.15, 0.05)
+
+
+@pytest.fixture
+def bars(qtbot):
+    widget = ProbabilityBars()
+    qtbot.addWidget(widget)
+    widget.resize(widget.sizeHint())
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _settled(bars, tol=1e-9) -> bool:
+    return all(abs(d - t) <= tol for d, t in zip(bars.displayed, bars.targets))
+
+
+def test_starts_empty(bars):
+    assert bars.displayed == bars.targets == (0.0,) * 7
+    assert not bars.has_face and bars.top_index is None
+    assert not bars.animating
+
+
+def test_size_hint():
+    assert ProbabilityBars().sizeHint().width() == 320
+    assert ProbabilityBars().sizeHint().height() == 220
+
+
+def test_values_glide_to_the_targets_then_the_timer_stops(bars, qtbot):
+    bars.set_probabilities(PROBS)
+    assert bars.targets == PROBS
+    assert bars.displayed == (0.0,) * 7  # nothing jumps
+    assert bars.animating
+    qtbot.waitUntil(lambda: 0.05 < bars.displayed[3] < 0.55, timeout=1000)  # seen in between
+    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
+    qtbot.waitUntil(lambda: not bars.animating, timeout=500)
+    assert bars.top_index == 3
+
+
+def test_none_empties_the_bars(bars, qtbot):
+    bars.set_probabilities(PROBS)
+    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
+    bars.set_probabilities(None)
+    assert bars.targets == (0.0,) * 7 and not bars.has_face and bars.top_index is None
+    qtbot.waitUntil(lambda: bars.displayed == (0.0,) * 7, timeout=2000)
+
+
+def test_out_of_range_values_are_clamped(bars):
+    bars.set_probabilities((1.2, -0.1, 0, 0, 0, 0, 0))
+    assert bars.targets == (1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("probs", [(0.5, 0.5), (0.1,) * 8, (float("nan"),) + (0.1,) * 6])
+def test_bad_input_raises(bars, probs):
+    with pytest.raises(ValueError, match="7 finite values"):
+        bars.set_probabilities(probs)
+
+
+def _colour_count(image: QImage, colour, tol=12) -> int:
+    hits = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            hits += all(abs(a - b) <= tol for a, b in zip((c.red(), c.green(), c.blue()), colour))
+    return hits
+
+
+def test_top_bar_is_painted_longest_in_its_own_colour(bars, qtbot):
+    bars.set_probabilities(PROBS)
+    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
+    image = bars.grab().toImage()
+    happy = _colour_count(image, EMOTIONS[3].colour)  # the top class is painted at full strength
+    assert happy > 200
+    bars.set_probabilities(None)
+    qtbot.waitUntil(lambda: not bars.animating, timeout=2000)
+    assert _colour_count(bars.grab().toImage(), EMOTIONS[3].colour) == 0
