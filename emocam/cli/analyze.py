@@ -103,10 +103,13 @@ def _check_outputs(video: Path, outputs: list[Path]) -> None:
 
 def open_video(path: Path):
     """``(capture, info, first BGR frame)``; raises :class:`VideoError` naming the file."""
-    if not path.is_file():
-        raise VideoError(f"{path}: no such video file")
-    cap = cv2.VideoCapture(str(path))
-    ok, first = cap.read() if cap.isOpened() else (False, None)
+    from emocam.mediafiles import open_video as open_capture
+
+    try:
+        cap = open_capture(path)  # regular files with frames of a size we can hold
+    except ValueError as e:
+        raise VideoError(str(e)) from e
+    ok, first = cap.read()
     if not ok or first is None:
         cap.release()
         raise VideoError(f"{path}: not a readable video (OpenCV could not decode a frame); "
@@ -120,13 +123,13 @@ def open_video(path: Path):
 
 
 def _build_pipeline(args):
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.live.detection import FaceDetector
     from emocam.live.pipeline import Pipeline
     from emocam.models.lookup import default_weights
 
     detector = FaceDetector(args.cascade)  # a bad cascade fails before the (slower) model load
-    return Pipeline(detector, load_classifier(args.weights or default_weights()))
+    return Pipeline(detector, open_model(args.weights or default_weights()))
 
 
 def analyze_video(cap, first: np.ndarray, info: VideoInfo, pipeline, every: int, csv_path: Path,
