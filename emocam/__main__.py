@@ -61,7 +61,7 @@ def one_line(e: Exception) -> str:
     """The message as one line (library messages can run to many, with printed arrays)."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
     text = " ".join(lines[:1]) or type(e).__name__
-    return text if len(text) <= 400 else text[:397] + "..."
+    return text if len(text) <= 1000 else text[:997] + "..."
 
 
 def _is_user_error(e: Exception) -> bool:

@@ -183,7 +183,7 @@ def check_regular_file(path: str | Path, what: str = "file") -> Path:
     except (OSError, ValueError) as e:
         raise FileRefused(f"{path}: cannot open the {what} ({getattr(e, 'strerror', None) or e})") from e
     if not stat.S_ISREG(mode):
-        raise FileRefused(f"{path}: is {_kind(mode)}, not a regular {what}; give the path of a file")
+        raise FileRefused(f"{path}: is {_kind(mode)}, not a regular file; give the path of a file")
     return path
 
 
@@ -197,10 +197,11 @@ def read_regular(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
         raise FileRefused(f"{path}: no such {what}") from None
     except OSError as e:
         raise FileRefused(f"{path}: cannot open the {what} ({e.strerror or e})") from e
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise FileRefused(f"{path}: is {_kind(info.st_mode)}, not a regular file; give the path of a file")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileRefused(f"{path}: is {_kind(info.st_mode)}, not a regular {what}; give the path of a file")
         if info.st_size > max_bytes:
             raise FileRefused(f"{path}: {info.st_size >> 20} MB is larger than any {what} this app reads "
                               f"(limit {max_bytes >> 20} MB); refusing to read it")
@@ -210,7 +211,7 @@ def read_regular(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
         except OSError as e:
             raise FileRefused(f"{path}: cannot read the {what} ({e.strerror or e})") from e
     if len(data) > max_bytes:  # grew while we read it
-        raise FileRefused(f"{path}: larger than the {max_bytes >> 20} MB limit for a {what}; refusing it")
+        raise FileRefused(f"{path}: larger than the {max_bytes >> 20} MB limit for any {what}; refusing it")
     if not data:
         raise FileRefused(f"{path}: the {what} is empty")
     return data

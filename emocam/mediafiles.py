@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from emocam.errors import FileRefused
@@ -42,7 +43,8 @@ def image_size(data: bytes, path: Path) -> tuple[str, int, int]:
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as im:  # lazy: parses the header, decodes nothing
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:  # lazy: parses the header only
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own, lower bound
             return im.format or "?", int(im.size[0]), int(im.size[1])
     except Image.DecompressionBombError as e:
         raise ImageError(f"{path}: the image declares more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} MP; "
@@ -57,7 +59,7 @@ def read_image(path: str | Path, mode: str = "color") -> np.ndarray:
     Raises :class:`ImageError` (a ``ValueError``) naming the file for anything that is not a
     regular, readable image of a size this app can hold."""
     path = Path(path)
-    data = read_regular(path, MAX_IMAGE_BYTES, "image")
+    data = read_regular(path, MAX_IMAGE_BYTES, "image file")
     fmt, width, height = image_size(data, path)
     scale = _scale_for(fmt, width, height, path)
     try:
@@ -94,7 +96,7 @@ def _scale_for(fmt: str, width: int, height: int, path: Path) -> int:
 def open_video(path: str | Path):
     """An opened ``cv2.VideoCapture`` on a regular video file whose frames fit
     :data:`MAX_VIDEO_PIXELS`; :class:`ImageError` naming the file otherwise."""
-    path = check_regular_file(path, "video")
+    path = check_regular_file(path, "video file")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         cap.release()

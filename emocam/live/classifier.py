@@ -44,7 +44,7 @@ class EmotionClassifier:
         try:
             self._interp = Interpreter(model_content=tflite_bytes, num_threads=num_threads)
         except (ValueError, RuntimeError) as e:
-            raise ModelError(f"{path}: LiteRT cannot read this model ({_first_line(e)})") from e
+            raise ModelError(f"{path}: LiteRT cannot run this model ({_first_line(e)})") from e
         _check_tensor_bytes(self._interp, self.path, "declares")  # before anything is allocated
         try:
             self._interp.allocate_tensors()
