@@ -130,6 +130,23 @@ def publish_together(files: dict[Path, bytes]) -> list[Path]:
     return [Path(t) for t in files]
 
 
+def publish_written(tmp: str | Path, target: Path) -> Path:
+    """Move a complete temp file that a library wrote by path (OpenCV's VideoWriter) onto ``target``:
+    fsynced, given normal permissions, renamed over the name (a link there is replaced, not followed)."""
+    try:
+        fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise WriteError(target, e) from e
+    return Path(target)
+
+
 def _write_temp(target: Path, data: bytes) -> str:
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")

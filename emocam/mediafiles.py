@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -46,9 +47,11 @@ def image_size(data: bytes, path: Path) -> tuple[str, int, int]:
         with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:  # lazy: parses the header only
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own, lower bound
             return im.format or "?", int(im.size[0]), int(im.size[1])
-    except Image.DecompressionBombError as e:
-        raise ImageError(f"{path}: the image declares more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} MP; "
-                         f"this app decodes at most {MAX_IMAGE_PIXELS // 1_000_000} MP — scale it down first") from e
+    except Image.DecompressionBombError as e:  # Pillow's own bound, far above ours: says only the count
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(found.group(1)) // 1_000_000} MP" if found else "too many pixels"
+        raise ImageError(f"{path}: the image declares {size}, more than the {MAX_IMAGE_PIXELS // 1_000_000} MP "
+                         "this app decodes; scale it down first") from e
     except Exception as e:  # UnidentifiedImageError, truncated or lying headers: all "not an image"
         raise ImageError(f"{path}: not a readable image (PNG, JPEG, BMP, TIFF, WebP...)") from e
 

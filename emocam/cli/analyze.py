@@ -19,7 +19,7 @@ import numpy as np
 
 from emocam.cli.args import int_in_range
 from emocam.live.sources import SourceError
-from emocam.fileio import FILE_MODE, atomic_file
+from emocam.fileio import atomic_file
 from emocam.session.recording import CSV_COLUMNS, face_rows
 from emocam.session.timeline_plot import TrackSeries, save_timeline_plot
 from emocam.types import Frame, FrameResult
@@ -209,9 +209,10 @@ class AnnotatedWriter:
         self._writer.write(image)
 
     def finish(self) -> None:
+        from emocam.fileio import publish_written
+
         self._writer.release()
-        os.chmod(self.tmp, FILE_MODE)
-        os.replace(self.tmp, self.target)
+        publish_written(self.tmp, self.target)  # fsync, then rename over the name: never through a link
 
     def discard(self) -> None:
         self._writer.release()

@@ -67,9 +67,12 @@ def default_weights(folder: Path | None = None) -> Path:
 
 
 def _named_in_default(marker: Path) -> Path:
-    try:
-        lines = [ln.strip() for ln in marker.read_text().splitlines() if ln.strip()]
-    except (OSError, UnicodeDecodeError) as e:
+    from emocam.fileio import read_regular
+
+    try:  # a FIFO named DEFAULT must not hang the start; a huge one must not be read
+        text = read_regular(marker, 4096, "default-model file").decode("utf-8")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    except (OSError, ValueError) as e:
         raise ModelError(f"{marker}: cannot read the default-model file ({e})") from e
     if not lines:
         raise ModelError(f"{marker}: is empty; write the file name of a model in {marker.parent} on one line")

@@ -88,6 +88,7 @@ def load(path: str | Path, split: str = "train") -> Dataset:
 def load_npz(path: Path) -> Dataset:
     """Arrays ``x`` (faces) and ``y`` (labels), optional ``ferplus_votes``. Member sizes are checked
     from the zip directory before anything is unpacked (:data:`MAX_DATA_BYTES`)."""
+    _regular(path, "npz file")
     _check_npz_archive(path)
     try:
         with np.load(path, allow_pickle=False) as f:
@@ -129,6 +130,13 @@ def _check_npz_archive(path: Path) -> None:
                         "limit for training data (FER2013 is about 110 MB); refusing it")
 
 
+def _regular(path: Path, what: str) -> Path:
+    try:
+        return check_regular_file(path, what)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+
+
 def _first_line(e: Exception) -> str:
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
     return lines[0] if lines else type(e).__name__
@@ -137,7 +145,7 @@ def _first_line(e: Exception) -> str:
 def load_csv(path: Path, split: str = "train") -> Dataset:
     usage = _CSV_USAGE.get(split, split)
     xs, ys = [], []
-    size = path.stat().st_size
+    size = _regular(path, "CSV file").stat().st_size
     if size > MAX_DATA_BYTES:
         raise DataError(f"{path}: {size >> 20} MB is more than the {MAX_DATA_BYTES >> 20} MB limit for "
                         "training data (fer2013.csv is about 290 MB); refusing it")

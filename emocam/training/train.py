@@ -349,7 +349,9 @@ def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: li
 
 def card_of(model: Path) -> dict:
     """The card written beside ``model``, or just its name when there is none (or it cannot be read)."""
+    from emocam.fileio import read_regular
+
     try:
-        return json.loads(model.with_suffix(".card.json").read_text())
-    except (OSError, ValueError):
+        return json.loads(read_regular(model.with_suffix(".card.json"), 1 << 20, "model card"))
+    except (OSError, ValueError):  # missing, not a regular file, too big, not JSON
         return {"model": model.name}
