@@ -24,6 +24,7 @@ from emocam.errors import FileRefused, WriteError
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import
 FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp's temp files are a private 0600
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
@@ -43,25 +44,34 @@ def atomic_file(path: str | Path, binary: bool = False, newline: str | None = No
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as e:
         raise WriteError(target, e) from e
+    fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
     try:
-        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
-        with opened as fh:
+        try:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        except OSError as e:  # the caller's block: only its writes' failures are ours to name
+            if e.errno in _WRITE_ERRNOS and not isinstance(e, WriteError):
+                raise WriteError(target, e) from e
+            raise
+        _finish(fh, tmp, target, overwrite)
+    finally:
+        with contextlib.suppress(OSError):  # after a failed write, closing re-raises the same error
+            fh.close()
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _finish(fh, tmp: str, target: Path, overwrite: bool) -> None:
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
         if overwrite:
             os.replace(tmp, target)
         else:
             _publish_new(tmp, target)
-    except WriteError:
-        raise
     except FileExistsError:
         raise
     except OSError as e:  # disk full, quota, I/O error: say which file
         raise WriteError(target, e) from e
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def atomic_write_bytes(target: Path, data: bytes, overwrite: bool = True) -> Path:

@@ -154,8 +154,13 @@ def parameters_of(node: dict, where: str, path: Path) -> int:
     """Weights a layer node will allocate, from its ``build_config`` input shape (Keras 3 files):
     what Keras allocates when it builds the layer, before any weight is read."""
     config, build = node.get("config"), node.get("build_config")
-    if not isinstance(config, dict) or not isinstance(build, dict):
+    if not isinstance(config, dict):
         return 0
+    if not isinstance(build, dict):
+        if node.get("class_name") in _WEIGHTED and path.name.lower().endswith(".keras"):
+            raise ModelError(f"{path}: {node.get('class_name')} at {where} has no build_config (input shape), "
+                             "which every Keras 3 file records; re-save the model with Keras 3")
+        return 0  # legacy .h5 configs: the checking child's memory bound applies
     shape = build.get("input_shape")
     if not isinstance(shape, list) or not shape or isinstance(shape[0], list):
         return 0  # merge layers have no weights
@@ -172,6 +177,10 @@ def parameters_of(node: dict, where: str, path: Path) -> int:
               "SeparableConv2D": k * cin * (dm or 1) + cin * (dm or 1) * filters + filters,
               "BatchNormalization": 4 * cin, "LayerNormalization": 2 * cin, "PReLU": cin}
     return int(counts.get(name, 0))
+
+
+_WEIGHTED = frozenset({"Conv2D", "Dense", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
+                       "LayerNormalization", "PReLU"})
 
 
 def _sides(value):

@@ -273,6 +273,8 @@ KERAS_BOMBS = {
         "weights, more than the 20,000,000"),
     "channels of 2^30": (_edit_first("Conv2D", lambda l: l.update(build_config={"input_shape": [None, 48, 48, 1 << 30]})),
                          "declares input shape"),
+    "input shape hidden (no build_config)": (_edit_first("Conv2D", lambda l: l.pop("build_config")),
+                                             "has no build_config"),
     "6000 px padding": (_edit_first("Conv2D", lambda l: l.update(class_name="ZeroPadding2D", config={
         "name": "pad", "padding": [[6000, 6000], [6000, 6000]]})), "pad or crop by at most 96 px"),
 }
