@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     video = Path(args.video).expanduser()
     csv_path = Path(args.csv) if args.csv else video.with_name(f"{video.stem}_emotions.csv")
     outputs = [p for p in (csv_path, args.plot and Path(args.plot), args.annotated and Path(args.annotated)) if p]
-    if not video.is_file():  # the input first: its absence is the message the user needs
+    if not video.exists():  # the input first: its absence is the message the user needs
         raise VideoError(f"{video}: no such video file")
     _check_outputs(video, outputs)
     if not getattr(args, "debug", False):  # FFmpeg's complaints would only repeat our one-line error
