@@ -136,12 +136,12 @@ def _check_sizes(config, name: str, where: str, path: Path) -> None:
         if sides is None or not all(isinstance(s, int) and 0 < s <= MAX_KERNEL_SIDE for s in sides):
             raise ModelError(f"{path}: {name} at {where} has {key}={config.get(key)}; emotion models use "
                              f"sizes of 1..{MAX_KERNEL_SIDE}")
-    for key in ("padding", "cropping"):
-        if name in ("ZeroPadding2D", "Cropping2D"):
-            flat = _flatten(config.get(key))
-            if flat is None or not all(isinstance(v, int) and 0 <= v <= MAX_INPUT_SIDE for v in flat):
-                raise ModelError(f"{path}: {name} at {where} has {key}={config.get(key)}; "
-                                 f"emotion models pad or crop by at most {MAX_INPUT_SIDE} px")
+    key = {"ZeroPadding2D": "padding", "Cropping2D": "cropping"}.get(name)
+    if key is not None:
+        flat = _flatten(config.get(key))
+        if flat is None or not all(isinstance(v, int) and 0 <= v <= MAX_INPUT_SIDE for v in flat):
+            raise ModelError(f"{path}: {name} at {where} has {key}={config.get(key)}; "
+                             f"emotion models pad or crop by at most {MAX_INPUT_SIDE} px")
     shape = config.get("batch_shape") or config.get("batch_input_shape")
     if name == "InputLayer" and isinstance(shape, list) and len(shape) == 4:
         h, w = shape[1], shape[2]

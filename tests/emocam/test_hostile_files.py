@@ -481,3 +481,16 @@ def test_a_keras_load_error_is_one_line(tiny_models, tmp_path):
     message = str(refused.value)
     assert message.startswith(f"{wrong}: Keras could not load the model") and "\n" not in message
     assert len(message) < 400
+
+
+@pytest.mark.parametrize("layer", [
+    {"class_name": "ZeroPadding2D", "config": {"name": "p", "padding": [[2, 2], [2, 2]]}},
+    {"class_name": "Cropping2D", "config": {"name": "c", "cropping": 4}},
+    {"class_name": "MaxPooling2D", "config": {"name": "m", "pool_size": [3, 3], "strides": [2, 2], "padding": "same"}},
+    {"class_name": "Conv2D", "config": {"name": "k", "filters": 64, "kernel_size": [7, 7], "strides": 2,
+                                        "dilation_rate": [1, 1]}, "build_config": {"input_shape": [None, 48, 48, 32]}},
+], ids=["padding", "cropping", "pooling", "7 px conv"])
+def test_ordinary_layer_sizes_pass_the_bounds(layer):
+    from emocam.models.check import check_config
+
+    check_config({"class_name": "Functional", "config": {"layers": [layer]}}, Path("ok.keras"))
