@@ -53,8 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug or not _is_user_error(e):
             if args.debug:
                 raise
-        print(f"emocam {args.command}: error: {e}", file=sys.stderr)
+        print(f"emocam {args.command}: error: {one_line(e)}", file=sys.stderr)
         return 2
+
+
+def one_line(e: Exception) -> str:
+    """The message as one line (library messages can run to many, with printed arrays)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    text = " ".join(lines[:1]) or type(e).__name__
+    return text if len(text) <= 1000 else text[:997] + "..."
 
 
 def _is_user_error(e: Exception) -> bool:

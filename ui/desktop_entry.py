@@ -37,7 +37,9 @@ def install(applications_dir: Path | None = None) -> Path:
     if not exe.exists():
         exe = Path(shutil.which("emocam") or exe)
     target = target_dir / "emocam.desktop"
-    target.write_text(desktop_entry(exe, ROOT / "assets" / "icon.png"))
+    from emocam.fileio import atomic_write_text
+
+    atomic_write_text(target, desktop_entry(exe, ROOT / "assets" / "icon.png"))  # atomic, never through a link
     target.chmod(0o755)
     return target
 

@@ -106,34 +106,33 @@ class ProcessWorker(StoppableThread):
 
 
 class ModelLoader(StoppableThread):
-    """Loads and validates one model file, then ends. Untrusted files are first checked (and
-    converted) in a child process, so a file that crashes its parser cannot crash the app; stopping
-    kills that child. Emits ``model_loaded(classifier)`` or ``model_failed(message)``."""
+    """Loads and validates one model file, then ends. The file is read once; unless those bytes are
+    a model shipped with the package (checked by hash in :mod:`emocam.models.lookup`, never by name),
+    they are checked and converted in a child process, and the classifier is built from exactly the
+    bytes the child ran, so neither a crashing parser nor a file swapped on disk can crash the app.
+    Stopping kills that child. Emits ``model_loaded(classifier)`` or ``model_failed(message)``.
+
+    ``trusted`` is accepted for compatibility and ignored: trust is decided from the bytes."""
 
     model_loaded = pyqtSignal(object)
     model_failed = pyqtSignal(str)
 
     def __init__(self, path: Path, trusted: bool = False, parent=None):
+        from emocam.models.probe import ModelOpening
+
         super().__init__(parent)
-        self.path, self.trusted = Path(path), trusted
-        self._probe = None
+        self.path = Path(path)
+        self._opening = ModelOpening(self.path)
 
     def request_stop(self) -> None:
         super().request_stop()
-        if self._probe is not None:
-            self._probe.cancel()
+        self._opening.cancel()
 
     def run(self) -> None:
-        from emocam.models.loading import load_classifier
-        from emocam.models.probe import ModelProbe
-
         try:
-            if not self.trusted:
-                self._probe = ModelProbe(self.path)
-                self._probe.run()
             if self._stopping:
                 return
-            classifier = load_classifier(self.path)
+            classifier = self._opening.run()
         except Exception as e:  # every failure becomes a message; the old model keeps running
             log.warning("model %s refused: %s", self.path, e)
             if not self._stopping:

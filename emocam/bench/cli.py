@@ -119,11 +119,11 @@ def video_frames(path: Path, count: int) -> list[np.ndarray]:
 
 def compare(frames: list[np.ndarray], keras_file: Path, runtime: Path, cascade: str) -> list[LoopRecord]:
     """The classic loop's and emocam's records over ``frames``, after a short warm-up of each."""
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.live.pipeline import Pipeline
     from emocam.live.smoothing import FaceTracker
 
-    classifier = load_classifier(runtime)  # converts once and fills the cache the live process reads
+    classifier = open_model(runtime)  # checked (in a child unless shipped); fills the cache the live process reads
     detector = FaceDetector(cascade)
     classic = ClassicLoop(load_keras_model(keras_file), detector.path)
     run_interleaved(frames[:WARMUP_FRAMES], [classic, EmocamLoop(Pipeline(detector, classifier, FaceTracker()))])
@@ -135,12 +135,9 @@ def load_keras_model(path: Path):
     """The model as the tutorials load it (``keras.models.load_model(compile=False)``), after the same
     allow-list check emocam applies to every Keras file."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from emocam.models.check import check_config, read_config
+    from emocam.models.probe import open_keras
 
-    check_config(read_config(path), path)
-    import keras
-
-    return keras.models.load_model(path, compile=False)
+    return open_keras(path)  # checked in a child unless shipped, then allow-list + safe_mode
 
 
 def measure_live(weights: Path, source: str | None, cascade: str) -> dict:

@@ -19,7 +19,7 @@ import numpy as np
 
 from emocam.cli.args import int_in_range
 from emocam.live.sources import SourceError
-from emocam.fileio import FILE_MODE, atomic_file
+from emocam.fileio import atomic_file
 from emocam.session.recording import CSV_COLUMNS, face_rows
 from emocam.session.timeline_plot import TrackSeries, save_timeline_plot
 from emocam.types import Frame, FrameResult
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     video = Path(args.video).expanduser()
     csv_path = Path(args.csv) if args.csv else video.with_name(f"{video.stem}_emotions.csv")
     outputs = [p for p in (csv_path, args.plot and Path(args.plot), args.annotated and Path(args.annotated)) if p]
-    if not video.is_file():  # the input first: its absence is the message the user needs
+    if not video.exists():  # the input first: its absence is the message the user needs
         raise VideoError(f"{video}: no such video file")
     _check_outputs(video, outputs)
     if not getattr(args, "debug", False):  # FFmpeg's complaints would only repeat our one-line error
@@ -103,10 +103,13 @@ def _check_outputs(video: Path, outputs: list[Path]) -> None:
 
 def open_video(path: Path):
     """``(capture, info, first BGR frame)``; raises :class:`VideoError` naming the file."""
-    if not path.is_file():
-        raise VideoError(f"{path}: no such video file")
-    cap = cv2.VideoCapture(str(path))
-    ok, first = cap.read() if cap.isOpened() else (False, None)
+    from emocam.mediafiles import open_video as open_capture
+
+    try:
+        cap = open_capture(path)  # regular files with frames of a size we can hold
+    except ValueError as e:
+        raise VideoError(str(e)) from e
+    ok, first = cap.read()
     if not ok or first is None:
         cap.release()
         raise VideoError(f"{path}: not a readable video (OpenCV could not decode a frame); "
@@ -120,13 +123,13 @@ def open_video(path: Path):
 
 
 def _build_pipeline(args):
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.live.detection import FaceDetector
     from emocam.live.pipeline import Pipeline
     from emocam.models.lookup import default_weights
 
     detector = FaceDetector(args.cascade)  # a bad cascade fails before the (slower) model load
-    return Pipeline(detector, load_classifier(args.weights or default_weights()))
+    return Pipeline(detector, open_model(args.weights or default_weights()))
 
 
 def analyze_video(cap, first: np.ndarray, info: VideoInfo, pipeline, every: int, csv_path: Path,
@@ -206,9 +209,10 @@ class AnnotatedWriter:
         self._writer.write(image)
 
     def finish(self) -> None:
+        from emocam.fileio import publish_written
+
         self._writer.release()
-        os.chmod(self.tmp, FILE_MODE)
-        os.replace(self.tmp, self.target)
+        publish_written(self.tmp, self.target)  # fsync, then rename over the name: never through a link
 
     def discard(self) -> None:
         self._writer.release()

@@ -29,15 +29,16 @@ def run(args: argparse.Namespace) -> int:
     pipeline = _build_pipeline(args)
     results, failed = [], []
     for name in args.images:
-        rgb = _read(Path(name))
-        if rgb is None:
+        try:
+            rgb = _read(Path(name))
+        except ValueError as e:  # not a regular file, not an image, too many pixels: one line each
             failed.append(name)
-            print(f"emocam predict: error: {name}: not a readable image", file=sys.stderr)
+            print(f"emocam predict: error: {e}", file=sys.stderr)
             continue
         entry = _predict_one(pipeline, Path(name), rgb)
-        results.append(entry)
         if args.out:
-            _write_annotated(Path(args.out), Path(name), rgb, entry["faces"])
+            entry["annotated"] = str(_write_annotated(Path(args.out), Path(name), rgb, entry["faces"]))
+        results.append(entry)
     _report(results, args.json)
     if len(failed) > 1 and not results:  # one failed input was already reported in one line
         raise UsageError(f"none of the {len(failed)} input(s) could be read")
@@ -45,20 +46,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _build_pipeline(args):
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.live.detection import FaceDetector
     from emocam.live.pipeline import Pipeline, PipelineSettings
     from emocam.live.smoothing import FaceTracker, SmoothingSettings
     from emocam.models.lookup import default_weights
 
-    classifier = load_classifier(args.weights or default_weights())
+    classifier = open_model(args.weights or default_weights())  # checked in a child unless shipped
     tracker = FaceTracker(SmoothingSettings(enabled=False))  # still images: no temporal smoothing
     return Pipeline(FaceDetector(args.cascade), classifier, tracker, PipelineSettings(detect_width=10_000))
 
 
-def _read(path: Path) -> np.ndarray | None:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+def _read(path: Path) -> np.ndarray:
+    from emocam.mediafiles import read_rgb
+
+    return read_rgb(path)  # ValueError naming the file: not regular, not an image, too big
 
 
 def _predict_one(pipeline, path: Path, rgb: np.ndarray) -> dict:
@@ -74,7 +76,11 @@ def _predict_one(pipeline, path: Path, rgb: np.ndarray) -> dict:
             "faces_skipped": result.faces_skipped}
 
 
-def _write_annotated(out_dir: Path, src: Path, rgb: np.ndarray, faces: list[dict]) -> None:
+def _write_annotated(out_dir: Path, src: Path, rgb: np.ndarray, faces: list[dict]) -> Path:
+    """The annotated copy, under a name no earlier file has (``a/face.png`` and ``b/face.png`` give
+    ``face_emocam.png`` and ``face_emocam~2.png``), written atomically without following links."""
+    from emocam.fileio import encode_png, write_new
+
     out_dir.mkdir(parents=True, exist_ok=True)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     for face in faces:
@@ -84,8 +90,7 @@ def _write_annotated(out_dir: Path, src: Path, rgb: np.ndarray, faces: list[dict
         text = f"{face['label']} {round(100 * face['confidence'])}%"
         cv2.putText(bgr, text, (x, max(16, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (b, g, r), 2, cv2.LINE_AA)
     target = out_dir / f"{src.stem}_emocam.png"
-    if not cv2.imwrite(str(target), bgr):
-        raise OSError(f"{target}: could not write the annotated image")
+    return write_new(target, encode_png(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), target))
 
 
 def _report(results: list[dict], as_json: bool) -> None:
@@ -93,7 +98,8 @@ def _report(results: list[dict], as_json: bool) -> None:
         print(json.dumps({"images": results}))
         return
     for entry in results:
-        print(f"{entry['image']}: {len(entry['faces'])} face(s)")
+        wrote = f" -> {entry['annotated']}" if "annotated" in entry else ""
+        print(f"{entry['image']}: {len(entry['faces'])} face(s){wrote}")
         for face in entry["faces"]:
             probs = "  ".join(f"{n[:3]} {p:.2f}" for n, p in face["probabilities"].items())
             print(f"  box {face['box']}  {face['label']:<8} {face['confidence']:.0%}   {probs}")

@@ -15,7 +15,7 @@ import numpy as np
 
 from emocam.emotions import NUM_CLASSES
 from emocam.errors import ModelError
-from emocam.limits import MAX_INPUT_SIDE, MIN_INPUT_SIDE
+from emocam.limits import MAX_INPUT_SIDE, MAX_TENSOR_BYTES, MIN_INPUT_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,17 @@ class EmotionClassifier:
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = Path(path)
+        self.tflite_bytes = bytes(tflite_bytes)  # exactly what runs (the checking child hands these on)
         try:
             self._interp = Interpreter(model_content=tflite_bytes, num_threads=num_threads)
+        except (ValueError, RuntimeError) as e:
+            raise ModelError(f"{path}: LiteRT cannot run this model ({_first_line(e)})") from e
+        _check_tensor_bytes(self._interp, self.path, "declares")  # before anything is allocated
+        try:
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as e:
-            raise ModelError(f"{path}: LiteRT cannot run this model ({e})") from e
+            raise ModelError(f"{path}: LiteRT cannot run this model ({_first_line(e)})") from e
+        _check_tensor_bytes(self._interp, self.path, "allocates")  # shapes an op resized while preparing
         self.spec = _validate_io(self._interp, self.path)
         self._batch = 1
         self._check_probe()
@@ -98,6 +104,25 @@ class EmotionClassifier:
         if np.any(out < -1e-6) or np.any(np.abs(sums - 1) > SUM_TOLERANCE):
             raise ModelError(f"{self.path}: outputs sum to {sums.round(3).tolist()}, not 1 — "
                              "does the model end in logits instead of a softmax?")
+
+
+def _check_tensor_bytes(interp, path: Path, verb: str) -> None:
+    """Refuse a model whose tensors together exceed :data:`MAX_TENSOR_BYTES` (a 2 KB file can pad
+    each face to 12048x12048 pixels)."""
+    total = 0
+    for t in interp.get_tensor_details():
+        count = 1
+        for d in t["shape"]:
+            count *= max(int(d), 1)
+        total += count * np.dtype(t["dtype"]).itemsize
+    if total > MAX_TENSOR_BYTES:
+        raise ModelError(f"{path}: {verb} {total >> 20} MB of tensors; emotion models need a few MB "
+                         f"(limit {MAX_TENSOR_BYTES >> 20} MB) — refusing it")
+
+
+def _first_line(e: Exception) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[0] if lines else type(e).__name__
 
 
 def check_shapes(inp: tuple, out: tuple, path: Path) -> InputSpec:

@@ -99,10 +99,13 @@ class VideoFileSource:
         self._cap, self._pace = None, _Paced(0)
 
     def open(self) -> None:
-        if not self.path.is_file():
-            raise SourceError(f"{self.path}: no such video file")
-        cap = cv2.VideoCapture(str(self.path))
-        ok, _ = cap.read() if cap.isOpened() else (False, None)
+        from emocam.mediafiles import open_video
+
+        try:
+            cap = open_video(self.path)  # regular files with frames of a size we can hold
+        except ValueError as e:
+            raise SourceError(str(e)) from e
+        ok, _ = cap.read()
         if not ok:
             cap.release()
             raise SourceError(f"{self.path}: not a readable video (no frames could be decoded)")
@@ -157,11 +160,14 @@ class ImageSource(FramesSource):
     """A still image, repeated (at 15 fps) so the pipeline keeps running on it."""
 
     def __init__(self, path: str | Path):
+        from emocam.mediafiles import read_rgb
+
         path = Path(path)
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-        if bgr is None:
-            raise SourceError(f"{path}: not a readable image" if path.is_file() else f"{path}: no such image file")
-        super().__init__([cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)], fps=15, name=path.name)
+        try:
+            rgb = read_rgb(path)
+        except ValueError as e:
+            raise SourceError(str(e)) from e
+        super().__init__([rgb], fps=15, name=path.name)
 
 
 class DemoSource:

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from emocam.errors import ModelError
-from emocam.limits import MAX_INPUT_SIDE, MIN_INPUT_SIDE
+from emocam.limits import MAX_INPUT_SIDE, MAX_KERNEL_SIDE, MAX_PARAMETERS, MAX_WIDTH, MIN_INPUT_SIDE
 
 
 ALLOWED_LAYERS = frozenset({
@@ -39,28 +39,62 @@ ALLOWED_ACTIVATIONS = frozenset({
     "linear", "relu", "relu6", "softmax", "sigmoid", "tanh", "elu", "selu", "swish", "silu",
     "gelu", "leaky_relu", "hard_sigmoid", "softplus", "softsign", "exponential",
 })
-MAX_WIDTH = 4096
 _FORBIDDEN_KEYS = frozenset({"function", "function_type", "output_shape_type", "call_endpoint"})
 _MAX_CONFIG_BYTES = 8 << 20
 _MAX_UNCOMPRESSED = 64 << 20
 
 
-def read_config(path: Path) -> dict:
+_COMPILE_CLASSES = frozenset({
+    "Adam", "AdamW", "SGD", "RMSprop", "Nadam", "Adamax", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "KLDivergence", "MeanSquaredError", "LossFunctionWrapper",
+    "MeanMetricWrapper", "Mean", "CategoricalAccuracy", "Accuracy", "SparseCategoricalAccuracy",
+    "ExponentialDecay", "CosineDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay",
+})
+_COMPILE_MODULES = ALLOWED_MODULES | {"keras.optimizers", "keras.losses", "keras.metrics",
+                                      "keras.optimizers.schedules"}
+
+
+def check_compile_config(path: Path) -> None:
+    """For a resume file, which is loaded with its optimizer: every class in ``compile_config``
+    must be a built-in optimizer, loss, metric or schedule (strings only name built-ins)."""
+    config = read_config(path, keep_compile=True).get("compile_config") or {}
+    for where, node in _walk(config, "compile_config"):
+        if isinstance(node, dict) and _FORBIDDEN_KEYS & node.keys():
+            raise ModelError(f"{path}: refuses to load code at {where}; only built-in optimizers and losses are accepted")
+        if isinstance(node, dict) and "class_name" in node:
+            name, module = node.get("class_name"), node.get("module")
+            if (not isinstance(name, str) or name not in _COMPILE_CLASSES | ALLOWED_CLASSES
+                    or not isinstance(module, (str, type(None))) or module not in _COMPILE_MODULES
+                    or node.get("registered_name") not in (None, name)):
+                raise ModelError(f"{path}: {name!r} from {module!r} at {where} is not a built-in optimizer, loss "
+                                 "or metric; resume files may hold only those")
+
+
+def read_config(path: Path, keep_compile: bool = False) -> dict:
     """The model config of a ``.keras`` zip or a full-model ``.h5``, without deserializing layers."""
     suffix = path.name.lower()
     if suffix.endswith(".keras"):
-        return _read_keras_zip(path)
-    if suffix.endswith((".h5", ".hdf5")):
-        return _read_h5(path)
-    raise ModelError(f"{path}: unsupported model type; use .keras, .h5/.hdf5, .weights.h5 or .tflite")
+        config = _read_keras_zip(path)
+    elif suffix.endswith((".h5", ".hdf5")):
+        config = _read_h5(path)
+    else:
+        raise ModelError(f"{path}: unsupported model type; use .keras, .h5/.hdf5, .weights.h5 or .tflite")
+    if not keep_compile:
+        config.pop("compile_config", None)  # never deserialized: models are loaded with compile=False
+    return config
 
 
 def check_config(config: dict, path: Path) -> None:
     """Raise :class:`ModelError` unless every class, module and activation is allow-listed."""
+    total = 0
     try:
         for where, node in _walk(config, "config"):
             if isinstance(node, dict):
                 _check_node(node, where, path)
+                total += parameters_of(node, where, path)
+                if total > MAX_PARAMETERS:
+                    raise ModelError(f"{path}: the layers up to {where} ask for {total:,} weights, more than "
+                                     f"the {MAX_PARAMETERS:,} any emotion model here needs; refusing it")
             elif where.endswith(".activation") and isinstance(node, str) and node not in ALLOWED_ACTIVATIONS:
                 raise ModelError(f"{path}: activation {node!r} at {where} is not allowed; "
                                  "only built-in activations are loaded")
@@ -93,16 +127,85 @@ def _check_sizes(config, name: str, where: str, path: Path) -> None:
     """Refuse sizes no emotion model has before Keras allocates them (a 2 KB config can ask for GBs)."""
     if not isinstance(config, dict):
         return
-    for key in ("units", "filters"):
+    for key in ("units", "filters", "depth_multiplier"):
         value = config.get(key)
-        if isinstance(value, int) and not 0 < value <= MAX_WIDTH:
+        if value is not None and not (isinstance(value, int) and 0 < value <= MAX_WIDTH):
             raise ModelError(f"{path}: {name} at {where} has {key}={value}; emotion models stay under {MAX_WIDTH}")
+    for key in ("kernel_size", "pool_size", "strides", "dilation_rate"):
+        sides = _sides(config.get(key))
+        if sides is None or not all(isinstance(s, int) and 0 < s <= MAX_KERNEL_SIDE for s in sides):
+            raise ModelError(f"{path}: {name} at {where} has {key}={config.get(key)}; emotion models use "
+                             f"sizes of 1..{MAX_KERNEL_SIDE}")
+    key = {"ZeroPadding2D": "padding", "Cropping2D": "cropping"}.get(name)
+    if key is not None:
+        flat = _flatten(config.get(key))
+        if flat is None or not all(isinstance(v, int) and 0 <= v <= MAX_INPUT_SIDE for v in flat):
+            raise ModelError(f"{path}: {name} at {where} has {key}={config.get(key)}; "
+                             f"emotion models pad or crop by at most {MAX_INPUT_SIDE} px")
     shape = config.get("batch_shape") or config.get("batch_input_shape")
     if name == "InputLayer" and isinstance(shape, list) and len(shape) == 4:
         h, w = shape[1], shape[2]
         if not all(isinstance(v, int) and MIN_INPUT_SIDE <= v <= MAX_INPUT_SIDE for v in (h, w)):
             raise ModelError(f"{path}: input {h}x{w} is outside {MIN_INPUT_SIDE}..{MAX_INPUT_SIDE} px; "
                              "emotion models here take small face crops (48 or 64 px)")
+
+
+def parameters_of(node: dict, where: str, path: Path) -> int:
+    """Weights a layer node will allocate, from its ``build_config`` input shape (Keras 3 files):
+    what Keras allocates when it builds the layer, before any weight is read."""
+    config, build = node.get("config"), node.get("build_config")
+    if not isinstance(config, dict):
+        return 0
+    if not isinstance(build, dict):
+        if node.get("class_name") in _WEIGHTED and path.name.lower().endswith(".keras"):
+            raise ModelError(f"{path}: {node.get('class_name')} at {where} has no build_config (input shape), "
+                             "which every Keras 3 file records; re-save the model with Keras 3")
+        return 0  # legacy .h5 configs: the checking child's memory bound applies
+    shape = build.get("input_shape")
+    if not isinstance(shape, list) or not shape or isinstance(shape[0], list):
+        return 0  # merge layers have no weights
+    cin = shape[-1]
+    if not isinstance(cin, int) or not 0 < cin <= 1 << 24:
+        raise ModelError(f"{path}: layer at {where} declares input shape {shape}; not a real model")
+    name = node.get("class_name")
+    k = 1
+    for side in _sides(config.get("kernel_size")) or (1,):
+        k *= side if isinstance(side, int) else 1
+    filters, units, dm = (config.get(key) or 0 for key in ("filters", "units", "depth_multiplier"))
+    counts = {"Conv2D": k * cin * filters + filters, "Dense": cin * units + units,
+              "DepthwiseConv2D": k * cin * (dm or 1) + cin * (dm or 1),
+              "SeparableConv2D": k * cin * (dm or 1) + cin * (dm or 1) * filters + filters,
+              "BatchNormalization": 4 * cin, "LayerNormalization": 2 * cin, "PReLU": cin}
+    return int(counts.get(name, 0))
+
+
+_WEIGHTED = frozenset({"Conv2D", "Dense", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
+                       "LayerNormalization", "PReLU"})
+
+
+def _sides(value):
+    """``3`` or ``[3, 3]`` -> a tuple of sides; None when the shape of the value is wrong."""
+    if value is None or isinstance(value, bool):
+        return () if value is None else None
+    if isinstance(value, int):
+        return (value,)
+    if isinstance(value, list) and 1 <= len(value) <= 3:
+        return tuple(value)
+    return None
+
+
+def _flatten(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list) and len(value) <= 4:
+        out = []
+        for v in value:
+            inner = _flatten(v)
+            if inner is None:
+                return None
+            out += inner
+        return out
+    return None
 
 
 def _walk(node, where):
@@ -158,5 +261,4 @@ def _parse_json(raw, path: Path) -> dict:
         raise ModelError(f"{path}: model config is not valid JSON ({e})") from e
     if not isinstance(config, dict):
         raise ModelError(f"{path}: model config is not a JSON object")
-    config.pop("compile_config", None)  # never deserialized: models are loaded with compile=False
     return config

@@ -14,15 +14,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from emocam.errors import ModelError
-from emocam.fileio import atomic_write_bytes
+from emocam.errors import FileRefused, ModelError
+from emocam.fileio import atomic_write_bytes, read_regular
+from emocam.limits import MAX_MODEL_BYTES
 from emocam.live.classifier import EmotionClassifier, check_shapes
-from emocam.models.check import check_config, read_config
+from emocam.models.check import check_compile_config, check_config, read_config
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".keras", ".h5", ".hdf5", ".weights.h5", ".tflite")
-MAX_MODEL_BYTES = 64 << 20
 _CACHE_VERSION = "1"
 
 
@@ -40,7 +40,14 @@ def load_classifier(path: str | Path, cache_dir: Path | None = None, num_threads
     The file is read once; checks, loading and the cache key all use that one copy, so a file
     swapped on disk halfway through cannot slip past the checks."""
     path = Path(path)
-    data = _read_model_bytes(path)
+    return classifier_from_bytes(read_model_bytes(path), path, cache_dir, num_threads)
+
+
+def classifier_from_bytes(data: bytes, path: Path, cache_dir: Path | None = None,
+                          num_threads: int = 1) -> EmotionClassifier:
+    """The classifier for a model file's ``data`` (``path`` names it in messages and picks the format).
+
+    This parses the bytes in THIS process: for untrusted files use :func:`emocam.models.probe.open_model`."""
     if path.name.lower().endswith(".tflite"):
         return EmotionClassifier(data, path, num_threads)
     digest = hashlib.sha256(data).hexdigest()[:32]
@@ -57,18 +64,14 @@ def load_classifier(path: str | Path, cache_dir: Path | None = None, num_threads
     return classifier
 
 
-def _read_model_bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
-    size = path.stat().st_size
-    if size == 0:
-        raise ModelError(f"{path}: file is empty")
+def read_model_bytes(path: Path) -> bytes:
+    """A model file's bytes, read once: regular files of a supported type up to :data:`MAX_MODEL_BYTES`."""
     if not path.name.lower().endswith(SUFFIXES):
         raise ModelError(f"{path}: unsupported model type; use one of {', '.join(SUFFIXES)}")
-    if size > MAX_MODEL_BYTES:
-        raise ModelError(f"{path}: {size >> 20} MB is far larger than an emotion model "
-                         f"(limit {MAX_MODEL_BYTES >> 20} MB); refusing to load it")
-    return path.read_bytes()
+    try:
+        return read_regular(path, MAX_MODEL_BYTES, "model file")
+    except FileRefused as e:
+        raise ModelError(str(e)) from e
 
 
 def _convert_private_copy(data: bytes, path: Path) -> bytes:
@@ -85,20 +88,33 @@ def _convert_private_copy(data: bytes, path: Path) -> bytes:
                              "install it, or use a .tflite model") from e
 
 
-def load_keras(path: Path):
-    """Check the config against the allow-list, then load with ``safe_mode=True`` (TensorFlow)."""
+def load_keras(path: Path, compile: bool = False):
+    """Check the config against the allow-list, then load with ``safe_mode=True`` (TensorFlow).
+    ``compile=True`` (resume files) also loads the optimizer, after checking it is a built-in one.
+
+    This parses the file in THIS process: for untrusted files use :func:`emocam.models.probe.open_keras`."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if path.name.lower().endswith(".weights.h5"):
         return _load_our_weights(path)
     check_config(read_config(path), path)
+    if compile:
+        check_compile_config(path)
     import keras
 
     try:
-        net = keras.models.load_model(path, compile=False, safe_mode=True)
+        net = keras.models.load_model(path, compile=compile, safe_mode=True)
     except Exception as e:  # Keras raises many types for a bad file; all mean "cannot load"
-        raise ModelError(f"{path}: Keras could not load the model ({type(e).__name__}: {e})") from e
+        raise ModelError(f"{path}: Keras could not load the model ({type(e).__name__}: {_first_line(e)}); "
+                         "is it a complete model saved by Keras 3?") from e
     _validate_keras_io(net, path)
     return net
+
+
+def _first_line(e: Exception) -> str:
+    """Keras messages run to 16-19 lines with printed arrays; the first line says what failed."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    text = lines[0] if lines else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _load_our_weights(path: Path):
@@ -136,7 +152,16 @@ def convert_to_tflite(net, path: Path) -> bytes:
         with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its SavedModel summary
             return tf.lite.TFLiteConverter.from_keras_model(net).convert()
     except Exception as e:
-        raise ModelError(f"{path}: could not convert to LiteRT ({type(e).__name__}: {e})") from e
+        raise ModelError(f"{path}: could not convert to LiteRT ({type(e).__name__}: {_first_line(e)})") from e
+
+
+def keras_bytes(net) -> bytes:
+    """The ``.keras`` file of ``net`` as bytes, saved in a private temp folder (Keras writes by
+    path), so that callers publish it with :mod:`emocam.fileio` (atomic, never through a link)."""
+    with tempfile.TemporaryDirectory(prefix="emocam-save-") as tmp:
+        target = Path(tmp) / "model.keras"
+        net.save(target)
+        return target.read_bytes()
 
 
 def _write_cache(target: Path, data: bytes) -> None:

@@ -3,10 +3,17 @@
 ``weights/DEFAULT`` holds one line, the file name of the default model inside ``weights/``.
 Without it, the newest ``*.keras`` model there is the default (training checkpoints excluded).
 Set ``EMOCAM_WEIGHTS_DIR`` to use another folder.
+
+Being named in ``DEFAULT`` (or sitting in ``weights/``) makes no file trusted: anyone who can write
+that folder could otherwise make every start crash. Only bytes whose SHA-256 is one recorded here,
+in the package, for the models shipped with this release, are opened without the checking child
+(:func:`is_shipped`). Retraining the shipped model means updating :data:`SHIPPED_SHA256`
+(``tests/emocam/models/test_lookup.py`` fails until it is).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -19,6 +26,17 @@ log = logging.getLogger(__name__)
 DEFAULT_FILE = "DEFAULT"
 # written by ``python -m emocam train`` next to the model; never a model to ship
 _NOT_MODELS = (".resume.keras", ".tmp.keras")
+
+# the models shipped in weights/ with this release: file name -> SHA-256 of its bytes
+SHIPPED_SHA256 = {
+    "emocam_fer_v4.tflite": "e023ae731236e039a06d37f004d4df73b797bb00663ec5e071c8dcfc7bb91d35",
+    "emocam_fer_v4.keras": "26f10837f3c0cbe76d5981f8edb4038a1aea90e932ec42230f55c6c4c32da6c0",
+}
+
+
+def is_shipped(data: bytes) -> bool:
+    """True only for the exact bytes of a model shipped with this release (see module docstring)."""
+    return hashlib.sha256(data).hexdigest() in SHIPPED_SHA256.values()
 
 
 def weights_dir() -> Path:
@@ -49,9 +67,12 @@ def default_weights(folder: Path | None = None) -> Path:
 
 
 def _named_in_default(marker: Path) -> Path:
-    try:
-        lines = [ln.strip() for ln in marker.read_text().splitlines() if ln.strip()]
-    except (OSError, UnicodeDecodeError) as e:
+    from emocam.fileio import read_regular
+
+    try:  # a FIFO named DEFAULT must not hang the start; a huge one must not be read
+        text = read_regular(marker, 4096, "default-model file").decode("utf-8")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    except (OSError, ValueError) as e:
         raise ModelError(f"{marker}: cannot read the default-model file ({e})") from e
     if not lines:
         raise ModelError(f"{marker}: is empty; write the file name of a model in {marker.parent} on one line")

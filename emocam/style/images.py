@@ -43,11 +43,9 @@ def find_style(name_or_path: str | Path, folder: Path = STYLES_DIR) -> Path:
 
 def load_rgb(path: Path) -> np.ndarray:
     """An image file as uint8 HxWx3 RGB; a clear error if it cannot be read."""
-    path = Path(path)
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-    if bgr is None:
-        raise ValueError(f"{path}: not a readable image" if path.is_file() else f"{path}: no such image file")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    from emocam.mediafiles import read_rgb
+
+    return read_rgb(path)  # regular files only, size-checked from the header before decoding
 
 
 def resize_long_side(rgb: np.ndarray, long_side: int) -> np.ndarray:

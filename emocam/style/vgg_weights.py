@@ -161,8 +161,10 @@ def _conv_shapes(f, path: Path) -> list[tuple[tuple[int, ...], ...]]:
 
 
 def file_md5(path: Path, chunk: int = 1 << 20) -> str:
+    from emocam.fileio import check_regular_file
+
     digest = hashlib.md5()
-    with open(path, "rb") as fh:
+    with open(check_regular_file(path, "weights file"), "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()

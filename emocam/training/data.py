@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from emocam.emotions import NAMES, NUM_CLASSES
+from emocam.fileio import check_regular_file, is_regular_file
+from emocam.limits import MAX_DATA_BYTES
+
+log = logging.getLogger(__name__)
 
 IMAGE_SIDE = 48
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -71,6 +76,8 @@ def load(path: str | Path, split: str = "train") -> Dataset:
         raise DataError(f"{p}: no such file or folder")
     if p.is_dir():
         return load_folder(p, split)
+    if not is_regular_file(p):
+        raise DataError(f"{p}: is not a regular file or folder (a pipe or device?); give an .npz, .csv or folder")
     if p.suffix.lower() == ".npz":
         return load_npz(p)
     if p.suffix.lower() == ".csv":
@@ -79,6 +86,10 @@ def load(path: str | Path, split: str = "train") -> Dataset:
 
 
 def load_npz(path: Path) -> Dataset:
+    """Arrays ``x`` (faces) and ``y`` (labels), optional ``ferplus_votes``. Member sizes are checked
+    from the zip directory before anything is unpacked (:data:`MAX_DATA_BYTES`)."""
+    _regular(path, "npz file")
+    _check_npz_archive(path)
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in ("x", "y") if k not in f.files]
@@ -86,18 +97,58 @@ def load_npz(path: Path) -> Dataset:
                 raise DataError(f"{path}: missing array(s) {', '.join(missing)}; found {', '.join(f.files) or 'none'}")
             votes = f["ferplus_votes"] if "ferplus_votes" in f.files else None
             x, y = f["x"], f["y"]
+        if x.ndim == 2 and x.shape[1] == IMAGE_SIDE * IMAGE_SIDE:
+            x = x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+        x, y = np.ascontiguousarray(x, dtype=np.uint8), np.asarray(y).astype(np.int64).ravel()
+        votes = None if votes is None else np.asarray(votes, np.float32)
     except DataError:
         raise
-    except Exception as e:  # zipfile/pickle/OS errors all mean the same thing to the user
-        raise DataError(f"{path}: not a readable npz file ({e})") from e
-    if x.ndim == 2 and x.shape[1] == IMAGE_SIDE * IMAGE_SIDE:
-        x = x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
-    return Dataset(np.ascontiguousarray(x, dtype=np.uint8), y.astype(np.int64), str(path), votes)
+    except Exception as e:  # zipfile/pickle/OS/dtype errors all mean the same thing to the user
+        raise DataError(f"{path}: not a readable npz file ({_first_line(e)})") from e
+    if votes is not None and votes.shape != (len(y), 10):
+        raise DataError(f"{path}: ferplus_votes must be [N,10], got {list(votes.shape)}")
+    return Dataset(x, y, str(path), votes)
+
+
+def _check_npz_archive(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+        if magic == b"\x93NUMPY":
+            raise DataError(f"{path}: is a single .npy array, not an .npz archive; save the data with "
+                            "np.savez(path, x=faces, y=labels)") from None
+        raise DataError(f"{path}: not an .npz archive (not a zip file); is it truncated or another format?") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the npz file ({e.strerror or e})") from e
+    if total > MAX_DATA_BYTES:
+        raise DataError(f"{path}: unpacks to {total >> 20} MB, more than the {MAX_DATA_BYTES >> 20} MB "
+                        "limit for training data (FER2013 is about 110 MB); refusing it")
+
+
+def _regular(path: Path, what: str) -> Path:
+    try:
+        return check_regular_file(path, what)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+
+
+def _first_line(e: Exception) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[0] if lines else type(e).__name__
 
 
 def load_csv(path: Path, split: str = "train") -> Dataset:
     usage = _CSV_USAGE.get(split, split)
     xs, ys = [], []
+    size = _regular(path, "CSV file").stat().st_size
+    if size > MAX_DATA_BYTES:
+        raise DataError(f"{path}: {size >> 20} MB is more than the {MAX_DATA_BYTES >> 20} MB limit for "
+                        "training data (fer2013.csv is about 290 MB); refusing it")
     try:
         with open(path, newline="") as fh:
             reader = csv.DictReader(fh)
@@ -111,7 +162,7 @@ def load_csv(path: Path, split: str = "train") -> Dataset:
                 xs.append(_parse_pixels(row["pixels"], path, line))
                 ys.append(_parse_label(row["emotion"], path, line))
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DataError(f"{path}: cannot read CSV ({e})") from e
+        raise DataError(f"{path}: cannot read CSV ({_first_line(e)})") from e
     if not ys:
         raise DataError(f"{path}: no rows with Usage={usage!r}")
     return Dataset(np.stack(xs), np.array(ys, dtype=np.int64), str(path))
@@ -143,6 +194,8 @@ def load_folder(root: Path, split: str = "train") -> Dataset:
     """``root/<split>/<class>/*.png`` or ``root/<class>/*.png``; class folders by emotion name."""
     import cv2
 
+    from emocam.mediafiles import read_image
+
     base = root / split if (root / split).is_dir() else root
     lower = [n.lower() for n in NAMES]
     xs, ys = [], []
@@ -153,9 +206,13 @@ def load_folder(root: Path, split: str = "train") -> Dataset:
         for f in sorted(folder.iterdir()):
             if f.suffix.lower() not in IMAGE_SUFFIXES:
                 continue
-            img = cv2.imread(str(f), cv2.IMREAD_GRAYSCALE)
-            if img is None:
-                raise DataError(f"{f}: not a readable image")
+            if not is_regular_file(f):  # a FIFO named b.png would block the read forever
+                log.warning("%s: not a regular file; skipped", f)
+                continue
+            try:
+                img = read_image(f, "gray")
+            except ValueError as e:
+                raise DataError(str(e)) from e
             if img.shape != (IMAGE_SIDE, IMAGE_SIDE):
                 img = cv2.resize(img, (IMAGE_SIDE, IMAGE_SIDE), interpolation=cv2.INTER_AREA)
             xs.append(img)
@@ -169,7 +226,7 @@ def sha256(path: str | Path) -> str:
     """Checksum of a data file (folders: of the sorted file list and contents)."""
     h = hashlib.sha256()
     p = Path(path)
-    files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
+    files = sorted(q for q in p.rglob("*") if is_regular_file(q)) if p.is_dir() else [check_regular_file(p)]
     for f in files:
         with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 def teacher_probabilities(path: str | Path, faces: np.ndarray, batch_size: int = 256,
                           threads: int = 2) -> np.ndarray:
     """The teacher's 7 probabilities for each uint8 face [N,H,W], rows summing to 1."""
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.training.evaluate import predict_probabilities
 
-    classifier = load_classifier(Path(path), num_threads=threads)
+    classifier = open_model(Path(path), num_threads=threads)  # checked in a child unless shipped
     out = predict_probabilities(classifier, faces, batch_size)  # rows already renormalised by the classifier
     log.info("teacher %s scored %d training faces", path, len(faces))
     return out
@@ -49,11 +49,11 @@ class OnlineTeacher:
     input differs."""
 
     def __init__(self, path: str | Path, weight: float, threads: int = 1):
-        from emocam.models.loading import load_classifier
+        from emocam.models.probe import open_model
 
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"teacher weight must be in [0, 1], got {weight}")
-        self.classifier = load_classifier(Path(path), num_threads=threads)
+        self.classifier = open_model(Path(path), num_threads=threads)
         self.weight = weight
         self.calls = 0
 

@@ -60,7 +60,7 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
              batch_size: int = BATCH_SIZE, threads: int = 1, progress: Progress | None = None) -> dict:
     """Load ``data`` and the model ``weights`` (default: the shipped one) and return :func:`metrics`
     plus the model path, input spec, data source, timing and the split."""
-    from emocam.models.loading import load_classifier
+    from emocam.models.probe import open_model
     from emocam.training import data as fer
     from emocam.models.lookup import default_weights
 
@@ -68,7 +68,7 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
     if len(dataset) == 0:
         raise EvaluationError(f"{dataset.source}: contains no faces to score")
     model_path = Path(weights) if weights is not None else default_weights()
-    classifier = load_classifier(model_path, num_threads=threads)
+    classifier = open_model(model_path, num_threads=threads)  # checked in a child unless shipped
     log.info("scoring %s on %d faces from %s", model_path, len(dataset), dataset.source)
     start = time.perf_counter()
     y_pred = predict_labels(classifier, dataset.x, batch_size, progress)
@@ -161,14 +161,18 @@ def format_table(result: dict) -> str:
 
 def write_report(result: dict, report_dir: Path) -> list[Path]:
     """Write ``metrics.json``, ``confusion_counts.png`` and ``confusion_normalized.png``."""
+    from emocam.errors import WriteError
+    from emocam.fileio import atomic_write_text
     from emocam.training.plots import save_confusion_plots
 
     report_dir = Path(report_dir)
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         metrics_path = report_dir / "metrics.json"
-        metrics_path.write_text(json.dumps(result, indent=2) + "\n")
+        atomic_write_text(metrics_path, json.dumps(result, indent=2) + "\n")
         return [metrics_path, *save_confusion_plots(result, report_dir)]
+    except WriteError as e:  # names the file; the old one is intact
+        raise EvaluationError(f"{e}") from e
     except OSError as e:
         raise EvaluationError(f"{report_dir}: cannot write the report ({e.strerror or e}); "
                               "choose a writable --report-dir") from e

@@ -36,18 +36,27 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from emocam.errors import ModelError
 
+    from emocam.errors import UsageError
+    from emocam.fileio import publish_together
+    from emocam.models.loading import keras_bytes
+
     if args.int8 and not args.calibration:
         raise ModelError("--int8 needs --calibration TRAINING_DATA (never the validation or test set)")
+    if args.int8 and args.calibration_count < 1:
+        raise UsageError(f"--calibration-count {args.calibration_count}: int8 ranges need at least 1 training "
+                         "face (the default is 1000)")
+    out = Path(args.out)
+    if not out.name.lower().endswith(".keras"):
+        raise UsageError(f"--out {out}: give a .keras file name; the .tflite twin and .card.json go beside it")
+    calib = _calibration(args) if args.int8 else None  # bad data fails here, before anything is written
     members = [_load_member(Path(p), i) for i, p in enumerate(args.weights)]
     net = combine(members, args.flip_tta)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    net.save(out)
-    calib = _calibration(args) if args.int8 else None
     tflite = out.with_suffix(".tflite")
-    tflite.write_bytes(to_tflite(net, calib))
-    _write_card(out, args, members, tflite)
-    print(f"wrote {out} ({out.stat().st_size >> 10} KB) and {tflite} ({tflite.stat().st_size >> 10} KB)")
+    files = {out: keras_bytes(net), tflite: to_tflite(net, calib)}
+    files[out.with_suffix(".card.json")] = _card(out, args, tflite, len(calib) if calib is not None else 0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    publish_together(files)  # all three or none: a full disk leaves the old set as it was
+    print(f"wrote {out} ({len(files[out]) >> 10} KB) and {tflite} ({len(files[tflite]) >> 10} KB)")
     return 0
 
 
@@ -72,9 +81,9 @@ def _load_member(path: Path, index: int):
     """A trained model, checked like any dropped-in file, renamed so members can share a graph."""
     import keras
 
-    from emocam.models.loading import load_keras
+    from emocam.models.probe import open_keras
 
-    net = load_keras(path)
+    net = open_keras(path)  # checked in a child unless shipped
     config = net.get_config()
     config["name"] = f"member{index}"
     member = keras.Model.from_config(config)
@@ -107,7 +116,7 @@ def to_tflite(net, calibration: np.ndarray | None) -> bytes:
         return converter.convert()
 
 
-def _write_card(out: Path, args, members: list, tflite: Path) -> None:
+def _card(out: Path, args, tflite: Path, calibration_faces: int) -> bytes:
     from emocam.training.data import sha256
     from emocam.training.train import card_of
 
@@ -116,9 +125,9 @@ def _write_card(out: Path, args, members: list, tflite: Path) -> None:
         "model": out.name, "runtime_file": tflite.name,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "recipe": {"members": [Path(p).name for p in args.weights], "flip_tta": args.flip_tta,
-                   "int8": args.int8, "calibration_count": args.calibration_count if args.int8 else 0},
+                   "int8": args.int8, "calibration_count": calibration_faces},
         "calibration_data": ({"path": Path(args.calibration).name, "sha256": sha256(args.calibration)}
                              if args.int8 else None),
         "members": cards,
     }
-    out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return (json.dumps(card, indent=2) + "\n").encode()

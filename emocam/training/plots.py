@@ -6,11 +6,14 @@ global plotting state.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from emocam.fileio import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ def save_confusion_plots(result: dict, out_dir: Path) -> list[Path]:
     for file_name, matrix, kind, normalized in plots:
         fig = confusion_figure(matrix, names, f"Confusion matrix, {kind}\n{subtitle}", normalized)
         path = Path(out_dir) / file_name
-        fig.savefig(path, bbox_inches="tight")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        atomic_write_bytes(path, buffer.getvalue())  # a complete PNG or none; never through a link
         written.append(path)
     return written

@@ -16,6 +16,8 @@ import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
+from emocam.fileio import atomic_write_text
+
 log = logging.getLogger(__name__)
 
 
@@ -97,9 +99,7 @@ def _fit(args, train, val) -> int:
     state_path = out.with_name(out.stem + ".resume.json")
     start_epoch, best = 0, 0.0
     if args.resume and resume_path.exists():
-        net = keras.models.load_model(resume_path)
-        state = json.loads(state_path.read_text())
-        start_epoch, best = state["epoch"], state["best_val_accuracy"]
+        net, (start_epoch, best) = _resume(resume_path, state_path)
         log.info("resuming from %s at epoch %d (best val %.4f)", resume_path, start_epoch, best)
     else:
         net = _initial_network(args)
@@ -134,15 +134,34 @@ def _fit(args, train, val) -> int:
     return 0
 
 
+def _resume(resume_path: Path, state_path: Path):
+    """The resume model (an untrusted file like any other: checked in a child, allow-listed, its
+    optimizer a built-in one) and ``(epoch, best val accuracy)`` from its state file."""
+    from emocam.fileio import read_regular
+    from emocam.models.probe import open_keras
+
+    net = open_keras(resume_path, compile=True)
+    try:
+        state = json.loads(read_regular(state_path, 1 << 16, "resume state file"))
+        epoch, best = int(state["epoch"]), float(state["best_val_accuracy"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{state_path}: not a valid resume state ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}); delete it and "
+                         f"{resume_path.name} to start afresh") from e
+    if epoch < 0 or not 0 <= best <= 1:
+        raise ValueError(f"{state_path}: epoch {epoch} / best {best} are not valid; delete it to start afresh")
+    return net, (epoch, best)
+
+
 def _initial_network(args):
     """A fresh network of ``--arch``, or, with ``--init-from``, a trained one checked like any dropped-in model."""
     from emocam.models import architectures as arch
 
     if not args.init_from:
         return arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
-    from emocam.models.loading import load_keras
+    from emocam.models.probe import open_keras
 
-    net = load_keras(Path(args.init_from))
+    net = open_keras(Path(args.init_from))  # checked in a child unless shipped
     log.info("starting from the weights of %s", args.init_from)
     return net
 
@@ -291,20 +310,21 @@ class _Checkpoint:
                     _atomic_save(self.model, out, include_optimizer=False)
                     _write_card(out, args, train, val, epoch + 1, logs, self.history)
                 _atomic_save(self.model, resume_path, include_optimizer=True)
-                state_path.write_text(json.dumps({"epoch": epoch + 1, "best_val_accuracy": self.best}))
+                atomic_write_text(state_path, json.dumps({"epoch": epoch + 1, "best_val_accuracy": self.best}))
 
         return Checkpoint()
 
 
 def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    if include_optimizer:
-        net.save(tmp)
-    else:  # a fresh, uncompiled copy: the shipped file carries no optimizer state
+    """Through the one atomic, no-follow writer: a planted link at ``path`` is replaced, not followed."""
+    from emocam.fileio import atomic_write_bytes
+    from emocam.models.loading import keras_bytes
+
+    if not include_optimizer:  # a fresh, uncompiled copy: the shipped file carries no optimizer state
         fresh = net.__class__.from_config(net.get_config())
         fresh.set_weights(net.get_weights())
-        fresh.save(tmp)
-    os.replace(tmp, path)
+        net = fresh
+    atomic_write_bytes(path, keras_bytes(net))
 
 
 def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: list) -> None:
@@ -324,12 +344,14 @@ def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: li
     }
     if args.init_from:  # the starting model's own card, so that a fine-tuned model's lineage travels with it
         card["init_from_card"] = card_of(Path(args.init_from))
-    out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
+    atomic_write_text(out.with_suffix(".card.json"), json.dumps(card, indent=2) + "\n")
 
 
 def card_of(model: Path) -> dict:
     """The card written beside ``model``, or just its name when there is none (or it cannot be read)."""
+    from emocam.fileio import read_regular
+
     try:
-        return json.loads(model.with_suffix(".card.json").read_text())
-    except (OSError, ValueError):
+        return json.loads(read_regular(model.with_suffix(".card.json"), 1 << 20, "model card"))
+    except (OSError, ValueError):  # missing, not a regular file, too big, not JSON
         return {"model": model.name}

@@ -17,9 +17,18 @@ THUMB = 64
 
 def thumbnail(path: Path, side: int) -> QImage | None:
     """A ``side`` x ``side`` centre-cropped thumbnail, decoded at reduced size (fast for big photos)."""
+    from emocam.fileio import is_regular_file
+    from emocam.limits import MAX_IMAGE_PIXELS
+
+    if not is_regular_file(path):  # a FIFO would block the GUI thread in QImageReader
+        log.info("%s: not a regular file", path)
+        return None
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)
     size = reader.size()
+    if size.isValid() and size.width() * size.height() > MAX_IMAGE_PIXELS:
+        log.info("%s: %dx%d pixels, more than %d; not decoded", path, size.width(), size.height(), MAX_IMAGE_PIXELS)
+        return None
     if size.isValid() and min(size.width(), size.height()) > 0:
         scale = side / min(size.width(), size.height())
         reader.setScaledSize(QSize(max(side, round(size.width() * scale)), max(side, round(size.height() * scale))))

@@ -370,7 +370,7 @@ def test_absurd_sizes_are_refused_before_keras_allocates(good, tmp_path, edit, e
 
 def test_oversized_file_is_refused_unread(good, tmp_path, monkeypatch):
     monkeypatch.setattr("emocam.models.loading.MAX_MODEL_BYTES", 1024)
-    assert "far larger than an emotion model" in _refused(good["keras"].path, tmp_path / "cache")
+    assert "larger than any model file this app reads" in _refused(good["keras"].path, tmp_path / "cache")
 
 
 def test_missing_tensorflow_is_a_clear_message(good, tmp_path):
