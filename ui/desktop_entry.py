@@ -1,4 +1,5 @@
-"""``make install-desktop``: write a freedesktop ``.desktop`` launcher for the current user."""
+"""``make install-desktop`` (or ``python -m emocam.ui.desktop_entry`` when installed): write a freedesktop
+``.desktop`` launcher for the current user."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from emocam import resources
 
 
 def desktop_entry(exec_path: Path, icon: Path) -> str:
@@ -37,7 +38,7 @@ def install(applications_dir: Path | None = None) -> Path:
     if not exe.exists():
         exe = Path(shutil.which("emocam") or exe)
     target = target_dir / "emocam.desktop"
-    target.write_text(desktop_entry(exe, ROOT / "assets" / "icon.png"))
+    target.write_text(desktop_entry(exe, resources.assets_dir("icon.png")))
     target.chmod(0o755)
     return target
 

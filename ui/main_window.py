@@ -19,20 +19,20 @@ from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, Lat
 from emocam.live.detection import DEFAULT_CASCADE, FaceDetector
 from emocam.live.smoothing import FaceTracker, SmoothingSettings
 from emocam.types import FrameResult
-from ui.controllers import menus
-from ui.widgets.emoji_panel import EmojiPanel
-from ui.widgets.help_overlay import ShortcutsOverlay
-from ui.controllers.model import ModelControl
-from ui.controllers.model_watch import WeightsWatcher, is_model_file
-from ui.widgets.notice_bar import NoticeBar
-from ui.preferences import SMOOTHING_LEVELS, Preferences
-from ui.widgets.probability_bars import ProbabilityBars
-from ui.controllers.recording import RecordingControls, RecordingIndicator
-from ui.controllers.source import SourceControl
-from ui.avatars.style_panel import StylePanel
-from ui.widgets.timeline_view import TimelineView
-from ui.widgets.video_view import VideoView
-from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob, io_pool
+from .controllers import menus
+from .widgets.emoji_panel import EmojiPanel
+from .widgets.help_overlay import ShortcutsOverlay
+from .controllers.model import ModelControl
+from .controllers.model_watch import WeightsWatcher, is_model_file
+from .widgets.notice_bar import NoticeBar
+from .preferences import SMOOTHING_LEVELS, Preferences
+from .widgets.probability_bars import ProbabilityBars
+from .controllers.recording import RecordingControls, RecordingIndicator
+from .controllers.source import SourceControl
+from .avatars.style_panel import StylePanel
+from .widgets.timeline_view import TimelineView
+from .widgets.video_view import VideoView
+from .workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob, io_pool
 from emocam import resources
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QActionGroup, QMainWindow, QMenu
 
-from ui.preferences import SMOOTHING_LEVELS
+from ..preferences import SMOOTHING_LEVELS
 
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from PyQt5.QtWidgets import QFileDialog
 
 from emocam.live.pipeline import Pipeline
-from ui.workers import ModelLoader
+from ..workers import ModelLoader
 
 
 class ModelControl:

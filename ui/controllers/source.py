@@ -9,8 +9,8 @@ from pathlib import Path
 from PyQt5.QtWidgets import QFileDialog
 
 from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, CameraSource, FrameSource, SourceError, open_source
-from ui.controllers import menus
-from ui.workers import CameraProbe, CaptureWorker
+from . import menus
+from ..workers import CameraProbe, CaptureWorker
 
 log = logging.getLogger(__name__)
 
