@@ -83,9 +83,12 @@ def _write_annotated(out_dir: Path, src: Path, rgb: np.ndarray, faces: list[dict
         cv2.rectangle(bgr, (x, y), (x + w, y + h), (b, g, r), 2)
         text = f"{face['label']} {round(100 * face['confidence'])}%"
         cv2.putText(bgr, text, (x, max(16, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (b, g, r), 2, cv2.LINE_AA)
+    from emocam.fileio import atomic_path
+
     target = out_dir / f"{src.stem}_emocam.png"
-    if not cv2.imwrite(str(target), bgr):
-        raise OSError(f"{target}: could not write the annotated image")
+    with atomic_path(target) as tmp:
+        if not cv2.imwrite(str(tmp), bgr):
+            raise OSError(f"{target}: could not write the annotated image")
 
 
 def _report(results: list[dict], as_json: bool) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from emocam.emotions import NAMES, NUM_CLASSES
+from emocam.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the command: score, then print (table or JSON) and optionally write the report."""
     if args.batch_size < 1 or args.threads < 1:
         raise EvaluationError("--batch-size and --threads must be at least 1")
-    progress = _tty_progress if sys.stderr.isatty() else None
+    progress = _tqdm_progress() if sys.stderr.isatty() else None
     result = evaluate(args.data, args.weights, args.split, args.batch_size, args.threads, progress)
     if args.report_dir is not None:
         for path in write_report(result, args.report_dir):
@@ -167,7 +168,7 @@ def write_report(result: dict, report_dir: Path) -> list[Path]:
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         metrics_path = report_dir / "metrics.json"
-        metrics_path.write_text(json.dumps(result, indent=2) + "\n")
+        atomic_write_text(metrics_path, json.dumps(result, indent=2) + "\n")
         return [metrics_path, *save_confusion_plots(result, report_dir)]
     except OSError as e:
         raise EvaluationError(f"{report_dir}: cannot write the report ({e.strerror or e}); "
@@ -203,7 +204,16 @@ def _r(value) -> float:
     return round(float(value), 6)
 
 
-def _tty_progress(done: int, total: int) -> None:
-    end = "\n" if done >= total else ""
-    sys.stderr.write(f"\rscoring faces {done}/{total} ({100 * done // total}%)" + end)
-    sys.stderr.flush()
+def _tqdm_progress() -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr; closed when done."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc="scoring faces", unit="face", file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update

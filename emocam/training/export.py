@@ -42,10 +42,13 @@ def run(args: argparse.Namespace) -> int:
     net = combine(members, args.flip_tta)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    net.save(out)
+    from emocam.fileio import atomic_path, atomic_write_bytes
+
+    with atomic_path(out) as tmp:
+        net.save(tmp)
     calib = _calibration(args) if args.int8 else None
     tflite = out.with_suffix(".tflite")
-    tflite.write_bytes(to_tflite(net, calib))
+    atomic_write_bytes(tflite, to_tflite(net, calib))
     _write_card(out, args, members, tflite)
     print(f"wrote {out} ({out.stat().st_size >> 10} KB) and {tflite} ({tflite.stat().st_size >> 10} KB)")
     return 0
@@ -121,4 +124,6 @@ def _write_card(out: Path, args, members: list, tflite: Path) -> None:
                              if args.int8 else None),
         "members": cards,
     }
-    out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
+    from emocam.fileio import atomic_write_text
+
+    atomic_write_text(out.with_suffix(".card.json"), json.dumps(card, indent=2) + "\n")

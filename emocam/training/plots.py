@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from emocam.fileio import atomic_path
+
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +60,7 @@ def save_confusion_plots(result: dict, out_dir: Path) -> list[Path]:
     for file_name, matrix, kind, normalized in plots:
         fig = confusion_figure(matrix, names, f"Confusion matrix, {kind}\n{subtitle}", normalized)
         path = Path(out_dir) / file_name
-        fig.savefig(path, bbox_inches="tight")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format="png")
         written.append(path)
     return written

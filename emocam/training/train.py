@@ -11,10 +11,13 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+
+from emocam.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -244,15 +247,21 @@ def _class_weights(y):
 
 
 class _Progress:
-    """Keras callback printing one progress line per epoch with an ETA (stderr via logging)."""
+    """Keras callback: a tqdm bar over the epochs on stderr (on a terminal) and one line per epoch
+    with its metrics and an ETA on stdout (kept in logs)."""
 
     def __new__(cls, epochs, steps):
         import keras
+        from tqdm import tqdm
 
         class Progress(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
                 self.t0 = time.monotonic()
                 self.done = 0
+                self.bar = tqdm(total=epochs, unit="epoch", desc="training", disable=None, file=sys.stderr)
+
+            def on_train_end(self, logs=None):
+                self.bar.close()
 
             def on_epoch_begin(self, epoch, logs=None):
                 self.epoch_t0 = time.monotonic()
@@ -263,10 +272,13 @@ class _Progress:
                 per = (time.monotonic() - self.t0) / self.done
                 eta = per * (epochs - epoch - 1)
                 logs = logs or {}
-                print(f"epoch {epoch + 1}/{epochs}  {took:5.1f}s  loss {logs.get('loss', 0):.4f}  "
-                      f"acc {logs.get('accuracy', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.4f}  "
-                      f"lr {float(self.model.optimizer.learning_rate):.2e}  ETA {eta / 60:.1f} min",
-                      flush=True)
+                self.bar.n = epoch + 1
+                self.bar.set_postfix(val_acc=f"{logs.get('val_accuracy', 0):.4f}")
+                tqdm.write(f"epoch {epoch + 1}/{epochs}  {took:5.1f}s  loss {logs.get('loss', 0):.4f}  "
+                           f"acc {logs.get('accuracy', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.4f}  "
+                           f"lr {float(self.model.optimizer.learning_rate):.2e}  ETA {eta / 60:.1f} min",
+                           file=sys.stdout)
+                sys.stdout.flush()
 
         return Progress()
 
@@ -291,20 +303,20 @@ class _Checkpoint:
                     _atomic_save(self.model, out, include_optimizer=False)
                     _write_card(out, args, train, val, epoch + 1, logs, self.history)
                 _atomic_save(self.model, resume_path, include_optimizer=True)
-                state_path.write_text(json.dumps({"epoch": epoch + 1, "best_val_accuracy": self.best}))
+                atomic_write_text(state_path, json.dumps({"epoch": epoch + 1, "best_val_accuracy": self.best}))
 
         return Checkpoint()
 
 
 def _atomic_save(net, path: Path, include_optimizer: bool) -> None:
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    if include_optimizer:
-        net.save(tmp)
-    else:  # a fresh, uncompiled copy: the shipped file carries no optimizer state
+    from emocam.fileio import atomic_path
+
+    if not include_optimizer:  # a fresh, uncompiled copy: the shipped file carries no optimizer state
         fresh = net.__class__.from_config(net.get_config())
         fresh.set_weights(net.get_weights())
-        fresh.save(tmp)
-    os.replace(tmp, path)
+        net = fresh
+    with atomic_path(path) as tmp:
+        net.save(tmp)
 
 
 def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: list) -> None:
@@ -324,7 +336,7 @@ def _write_card(out: Path, args, train, val, epoch: int, logs: dict, history: li
     }
     if args.init_from:  # the starting model's own card, so that a fine-tuned model's lineage travels with it
         card["init_from_card"] = card_of(Path(args.init_from))
-    out.with_suffix(".card.json").write_text(json.dumps(card, indent=2) + "\n")
+    atomic_write_text(out.with_suffix(".card.json"), json.dumps(card, indent=2) + "\n")
 
 
 def card_of(model: Path) -> dict:
