@@ -110,9 +110,12 @@ def as_rgb(image: ImageLike) -> np.ndarray:
     array = np.asarray(image)
     if array.dtype != np.uint8:
         raise ValueError(f"image must be uint8 (0..255) RGB, got dtype {array.dtype}")
-    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 4)):
-        array = np.ascontiguousarray(np.dstack([array.reshape(array.shape[:2])] * 3) if array.ndim == 2 or
-                                     array.shape[2] == 1 else array[:, :, :3])
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 1:
+        array = np.repeat(array, 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 4:  # RGBA: the alpha channel is dropped
+        array = np.ascontiguousarray(array[:, :, :3])
     view = array.view()
     view.flags.writeable = False
     return view

@@ -42,10 +42,13 @@ class VideoTask:
     cascade: str
 
     def settings(self) -> dict:
+        """What the outputs depend on: the video file, the model file, the options."""
         video = Path(self.video).stat()
+        model = Path(self.weights).stat() if self.weights and Path(self.weights).is_file() else None
         return {"version": STATE_VERSION, "video_size": video.st_size, "video_mtime_ns": video.st_mtime_ns,
                 "every": self.every, "weights": self.weights, "cascade": self.cascade,
-                "table": Path(self.table).name}
+                "model_size": model.st_size if model else None,
+                "model_mtime_ns": model.st_mtime_ns if model else None, "table": Path(self.table).name}
 
     def is_complete(self) -> bool:
         """Outputs exist and were made from this very file with these settings."""
@@ -77,7 +80,11 @@ def find_videos(inputs: Iterable[str]) -> list[Path]:
 
 def plan(videos: list[Path], out_dir: Path | None, every: int, weights: str | None, cascade: str,
          fmt: str = "csv") -> list[VideoTask]:
-    """One task per video; outputs go beside each video, or into ``out_dir`` (names made unique)."""
+    """One task per video; outputs go beside each video, or into ``out_dir`` (names made unique).
+    The default model is resolved here, so that a changed default model makes outputs incomplete."""
+    from emocam.models.lookup import default_weights
+
+    weights = str(Path(weights).resolve()) if weights else str(default_weights())
     tasks, taken = [], set()
     for video in videos:
         folder = out_dir or video.parent
@@ -99,7 +106,9 @@ def analyze_task(task: VideoTask) -> dict:
         row.update(_analyze(task))
         row["status"] = "done"
     except Exception as e:  # one bad video must not stop the batch; its reason goes in the summary
-        row.update(status="failed", error=str(e) or type(e).__name__)
+        lines = str(e).strip().splitlines()
+        row.update(status="failed", error=f"{task.video}: {lines[0] if lines else type(e).__name__}"
+                   if task.video not in str(e) else lines[0])
     return row
 
 
@@ -240,8 +249,9 @@ def run_batch(args) -> int:
 
         require("pyarrow", "--format parquet")
     tasks = plan(find_videos(args.videos), out_dir, args.every, args.weights, args.cascade, args.format)
-    done = [] if args.force else [t for t in tasks if t.is_complete()]
-    todo = [t for t in tasks if t not in done]
+    complete = [False] * len(tasks) if args.force else [t.is_complete() for t in tasks]
+    done = [t for t, c in zip(tasks, complete) if c]
+    todo = [t for t, c in zip(tasks, complete) if not c]
     rows = [skipped_row(t) for t in done]
     if done:
         print(f"skipping {len(done)} video(s) already analysed with these settings (--force to redo)")
