@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from emocam.about import TERMS, __version__
 
     p = argparse.ArgumentParser(prog="emocam", description="Real-time webcam emotion recognition.",
-                                epilog=f"{resources.drop_in_help()}\n\n{TERMS}",
+                                epilog=f"{resources.drop_in_help()}\n\n{textwrap.fill(TERMS, 100)}",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"emocam {__version__}")
     p.add_argument("--source", help="camera index (0, 1, ...), 'demo', or a video/image file")
