@@ -1,29 +1,41 @@
 # Two commands do all setup: `make run` and `make test` (each creates .venv and installs on first use).
+# `make run` installs what the app needs (the light default install: no TensorFlow);
+# `make test` installs everything (all extras plus the test tools).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 ARGS ?=
 
-.PHONY: run test install install-desktop clean
+.PHONY: run test install install-desktop wheel clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(APP_STAMP): setup.cfg setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(APP_STAMP)
+
+$(TEST_STAMP): setup.cfg setup.py pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(APP_STAMP)
 
-install: $(STAMP)
+install: $(APP_STAMP)
 
-run: $(STAMP)
+run: $(APP_STAMP)
 	$(PY) main.py $(ARGS)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(VENV)/bin/lint-imports --config setup.cfg
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-install-desktop: $(STAMP)
+wheel: $(TEST_STAMP)
+	$(PY) -m build --outdir dist .
+
+install-desktop: $(APP_STAMP)
 	$(PY) -m ui.desktop_entry
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

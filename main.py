@@ -1,83 +1,17 @@
-"""emocam entry point: parse arguments, start Qt, compose the live session and the window, show it."""
+"""emocam entry point when run from a checkout: ``python main.py`` (``make run``).
+
+The composition root itself is :mod:`ui.app`; the installed ``emocam`` command runs the same
+``main`` from inside the package (``emocam.ui.app``), so the wheel claims no top-level name but
+``emocam``.
+"""
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 import sys
-import traceback
-from pathlib import Path
 
-log = logging.getLogger("emocam.app")
+from ui.app import create_app, install_excepthook, main, parse_args, run_window
 
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="emocam", description="Real-time webcam emotion recognition.")
-    p.add_argument("--source", help="camera index (0, 1, ...), 'demo', or a video/image file")
-    p.add_argument("--weights", type=Path, help="emotion model file (.keras, .h5, .tflite)")
-    p.add_argument("--output-dir", type=Path, help="where snapshots go (default: Pictures/emocam)")
-    p.add_argument("--cascade", default="haarcascade_frontalface_default", help="Haar cascade name or XML path")
-    p.add_argument("--debug", action="store_true", help="verbose logging")
-    return p.parse_args(argv)
-
-
-def install_excepthook(window_getter) -> None:
-    """Exceptions in slots are logged and shown in the window, never abort the app."""
-
-    def hook(kind, value, tb):
-        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        window = window_getter()
-        if window is not None:
-            window.notice.show_notice(f"Something went wrong: {value}. The app keeps running; "
-                                      "details are in the log.")
-
-    sys.excepthook = hook
-
-
-def create_app():
-    """The QApplication with emocam's name and icon."""
-    from PyQt5.QtGui import QIcon
-    from PyQt5.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("emocam")
-    app.setOrganizationName("emocam")
-    icon = Path(__file__).resolve().parent / "assets" / "icon.png"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
-    return app
-
-
-def run_window(app, window) -> int:
-    """Show ``window`` until it closes. Workers that cannot be interrupted (a camera stuck in a read,
-    a model conversion) must not delay the exit or be destroyed while running: leave without them."""
-    window.show()
-    code = app.exec_()
-    if window.running_threads():
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    app = create_app()
-    from ui.app import compose
-    from ui.config import AppConfig
-
-    holder: list = []
-    install_excepthook(lambda: holder[0] if holder else None)
-    window = compose(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,
-                               cascade=args.cascade))
-    holder.append(window)
-    return run_window(app, window)
-
+__all__ = ["create_app", "install_excepthook", "main", "parse_args", "run_window"]
 
 if __name__ == "__main__":
     sys.exit(main())

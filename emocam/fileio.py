@@ -251,3 +251,24 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` with the same suffix (for writers that take a file name and pick
+    the format by it: Keras ``save``, ``cv2.imwrite``, ``savefig``); fsynced and moved onto ``path``
+    when the block ends without error, removed otherwise."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"{target}: folder {target.parent} does not exist")
+    suffix = ".weights.h5" if target.name.endswith(".weights.h5") else target.suffix
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

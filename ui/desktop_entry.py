@@ -1,4 +1,5 @@
-"""``make install-desktop``: write a freedesktop ``.desktop`` launcher for the current user."""
+"""``make install-desktop`` (or ``python -m emocam.ui.desktop_entry`` when installed): write a freedesktop
+``.desktop`` launcher for the current user."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from emocam import resources
 
 
 def desktop_entry(exec_path: Path, icon: Path) -> str:
@@ -39,7 +40,7 @@ def install(applications_dir: Path | None = None) -> Path:
     target = target_dir / "emocam.desktop"
     from emocam.fileio import atomic_write_text
 
-    atomic_write_text(target, desktop_entry(exe, ROOT / "assets" / "icon.png"))  # atomic, never through a link
+    atomic_write_text(target, desktop_entry(exe, resources.assets_dir("icon.png")))  # atomic, never through a link
     target.chmod(0o755)
     return target
 

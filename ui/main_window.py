@@ -17,22 +17,22 @@ from PyQt5.QtWidgets import QApplication, QDockWidget, QMainWindow, QPushButton,
 from emocam.live.session import LiveSession
 from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource
 from emocam.types import FrameResult
-from ui.avatars.style_panel import StylePanel
-from ui.config import AppConfig
-from ui.controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, shortcut_actions, window_actions
-from ui.controllers.model import ModelController
-from ui.controllers.model_watch import WeightsWatcher, is_model_file
-from ui.controllers.recording import RecordingControls, RecordingIndicator
-from ui.controllers.source import SourceController
-from ui.controllers.status import StatusReport
-from ui.preferences import Preferences, smoothing_settings
-from ui.widgets.emoji_panel import EmojiPanel
-from ui.widgets.help_overlay import ShortcutsOverlay
-from ui.widgets.notice_bar import NoticeBar
-from ui.widgets.probability_bars import ProbabilityBars
-from ui.widgets.timeline_view import TimelineView
-from ui.widgets.video_view import VideoView
-from ui.workers import ProcessWorker, SnapshotJob, io_pool
+from .avatars.style_panel import StylePanel
+from .config import AppConfig
+from .controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, shortcut_actions, window_actions
+from .controllers.model import ModelController
+from .controllers.model_watch import WeightsWatcher, is_model_file
+from .controllers.recording import RecordingControls, RecordingIndicator
+from .controllers.source import SourceController
+from .controllers.status import StatusReport
+from .preferences import Preferences, smoothing_settings
+from .widgets.emoji_panel import EmojiPanel
+from .widgets.help_overlay import ShortcutsOverlay
+from .widgets.notice_bar import NoticeBar
+from .widgets.probability_bars import ProbabilityBars
+from .widgets.timeline_view import TimelineView
+from .widgets.video_view import VideoView
+from .workers import ProcessWorker, SnapshotJob, io_pool
 
 log = logging.getLogger(__name__)
 

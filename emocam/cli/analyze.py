@@ -1,6 +1,11 @@
-"""``python -m emocam analyze VIDEO``: run the live pipeline (detection, classification, tracking and
-smoothing) over every frame (or every Nth) of a video file as fast as it decodes, and write a per-face
-CSV, optionally a timeline plot (one panel per tracked face) and an annotated copy of the video."""
+"""``python -m emocam analyze VIDEO...``: run the live pipeline (detection, classification, tracking and
+smoothing) over every frame (or every Nth) of video files as fast as they decode, and write a per-face
+CSV for each, optionally (one video) a timeline plot (one panel per tracked face) and an annotated copy.
+
+Several videos or folders make a batch (:mod:`emocam.cli.batch`, which runs the command and calls
+:func:`run` for a single video): ``--jobs N`` processes or a Dask
+cluster, one table and one JSON summary per video plus ``emocam_summary.csv``; a rerun skips the
+videos whose outputs are complete."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import cv2
 import numpy as np
 
 from emocam.cli.args import int_in_range
+from emocam.errors import UsageError
 from emocam.live.sources import SourceError
 from emocam.fileio import atomic_file
 from emocam.session.recording import CSV_COLUMNS, face_rows
@@ -53,10 +59,20 @@ class Analysis:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("video", metavar="VIDEO", help="video file (anything OpenCV decodes: mp4, avi, mkv...)")
-    p.add_argument("--csv", metavar="OUT.csv", help="per-face CSV (default: VIDEO_emotions.csv beside VIDEO)")
-    p.add_argument("--plot", metavar="OUT.png", help="timeline plot, one panel per tracked face")
-    p.add_argument("--annotated", metavar="OUT.mp4", help="a copy of the video with boxes and labels (mp4v)")
+    p.add_argument("videos", nargs="+", metavar="VIDEO",
+                   help="video files (anything OpenCV decodes: mp4, avi, mkv...) or folders of them")
+    p.add_argument("--csv", metavar="OUT.csv", help="one video: per-face CSV (default: VIDEO_emotions.csv beside VIDEO)")
+    p.add_argument("--plot", metavar="OUT.png", help="one video: timeline plot, one panel per tracked face")
+    p.add_argument("--annotated", metavar="OUT.mp4", help="one video: a copy with boxes and labels (mp4v)")
+    p.add_argument("--jobs", metavar="N", type=_positive_int, default=1, help="videos analysed at once (processes)")
+    p.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786; "
+                   "pip install 'emocam[cluster]'); the videos and outputs must be on a shared file system")
+    p.add_argument("--out-dir", metavar="DIR", help="batch: write the tables here (default: beside each video)")
+    p.add_argument("--summary", metavar="OUT.csv", help="batch: one row per video (default: emocam_summary.csv "
+                   "in --out-dir, else in the videos' common folder)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="batch: per-video table format (parquet needs pip install 'emocam[data]')")
+    p.add_argument("--force", action="store_true", help="batch: analyse again videos whose outputs are complete")
     p.add_argument("--every", metavar="N", type=_positive_int, default=1,
                    help="process every Nth frame (default 1: all)")
     p.add_argument("--weights", help="model file (default: the shipped model in weights/)")
@@ -64,14 +80,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    video = Path(args.video).expanduser()
+    if not getattr(args, "debug", False):  # FFmpeg's complaints would only repeat our one-line error
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    video = Path(args.videos[0]).expanduser()
     csv_path = Path(args.csv) if args.csv else video.with_name(f"{video.stem}_emotions.csv")
     outputs = [p for p in (csv_path, args.plot and Path(args.plot), args.annotated and Path(args.annotated)) if p]
+    if args.plot:  # before the work, not after it
+        from emocam.extras import require
+
+        require("matplotlib", "analyze --plot")
     if not video.exists():  # the input first: its absence is the message the user needs
         raise VideoError(f"{video}: no such video file")
     _check_outputs(video, outputs)
-    if not getattr(args, "debug", False):  # FFmpeg's complaints would only repeat our one-line error
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     cap, info, first = open_video(video)
     try:
         pipeline = _build_pipeline(args)
@@ -89,6 +109,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 _positive_int = int_in_range(1)
+
+
+def is_batch(args: argparse.Namespace) -> bool:
+    """Several videos, a folder, or a batch option: the batch path (the single-video options refused)."""
+    batch = (len(args.videos) > 1 or Path(args.videos[0]).expanduser().is_dir() or args.jobs > 1
+             or args.cluster or args.out_dir or args.summary or args.format != "csv" or args.force)
+    single = [name for name in ("csv", "plot", "annotated") if getattr(args, name)]
+    if batch and single:
+        first = Path(args.videos[0]).expanduser()
+        where = f"{first}: is a folder; " if len(args.videos) == 1 and first.is_dir() else ""
+        raise UsageError(f"{where}--{single[0]} is for one video file; for several videos use --out-dir")
+    return bool(batch)
 
 
 def _check_outputs(video: Path, outputs: list[Path]) -> None:
@@ -232,40 +264,20 @@ def draw_face(bgr: np.ndarray, face) -> None:
 
 
 class Progress:
-    """A one-line progress bar on ``stream`` (default stderr, shown only on a terminal)."""
+    """Frames done of one video as a tqdm bar on ``stream`` (default stderr; shown only on a terminal
+    unless ``enabled`` says otherwise)."""
 
     def __init__(self, total: int, label: str = "", stream=None, enabled: bool | None = None):
-        self.total, self.label = total, label
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self._start = self._last = time.perf_counter()
-        self._done = 0
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total or None, desc=label or None, unit="frame", file=stream or sys.stderr,
+                         disable=None if enabled is None else not enabled, mininterval=0.1, dynamic_ncols=True)
 
     def update(self, done: int) -> None:
-        self._done = done
-        now = time.perf_counter()
-        if self.enabled and now - self._last >= 0.1:
-            self._last = now
-            self.stream.write("\r" + progress_line(done, self.total, now - self._start, self.label))
-            self.stream.flush()
+        self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
-        if self.enabled:
-            line = progress_line(self._done, self.total, time.perf_counter() - self._start, self.label)
-            self.stream.write("\r" + line + "\n")
-            self.stream.flush()
-
-
-def progress_line(done: int, total: int, elapsed: float, label: str = "", width: int = 24) -> str:
-    """``clip.mp4 [#########...............]  38%  114/300  ETA 0:12`` (no bar when total is unknown)."""
-    rate = done / elapsed if elapsed > 0 else 0.0
-    if total <= 0:
-        return f"{label} {done} frames  {rate:.1f} fps".strip()
-    frac = min(1.0, done / total)
-    filled = round(width * frac)
-    eta = (max(0, total - done) / rate) if rate > 0 else 0.0
-    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {100 * frac:3.0f}%  {done}/{total}  "
-            f"ETA {int(eta // 60)}:{int(eta % 60):02d}").strip()
+        self._bar.close()
 
 
 def summary(analysis: Analysis, outputs: list[Path]) -> str:

@@ -89,6 +89,7 @@ def _write_annotated(out_dir: Path, src: Path, rgb: np.ndarray, faces: list[dict
         cv2.rectangle(bgr, (x, y), (x + w, y + h), (b, g, r), 2)
         text = f"{face['label']} {round(100 * face['confidence'])}%"
         cv2.putText(bgr, text, (x, max(16, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (b, g, r), 2, cv2.LINE_AA)
+
     target = out_dir / f"{src.stem}_emocam.png"
     return write_new(target, encode_png(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), target))
 

@@ -76,14 +76,19 @@ def _weights(args: argparse.Namespace) -> Path:
 
 
 class ProgressBar:
-    """A one-line bar on stderr with an ETA; without a terminal, one line per tenth of the work."""
+    """A tqdm bar on stderr with an ETA; without a terminal (logs, pipes), one line per tenth of the work."""
 
     WIDTH = 28
+    STEPS = 1000  # the bar counts thousandths of the work (steps are weighted by their pixels)
 
     def __init__(self, label: str, stream=None):
+        from tqdm import tqdm
+
         self.label, self.stream = label, stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.started, self._tenth = time.monotonic(), -1
+        self._bar = tqdm(total=self.STEPS, desc=label, file=self.stream, disable=not self.tty, mininterval=0.1,
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]")
 
     @property
     def elapsed(self) -> float:
@@ -97,16 +102,17 @@ class ProgressBar:
         self.show(p.fraction or 0.0, mb)
 
     def show(self, fraction: float, detail: str) -> None:
+        if self.tty:
+            self._bar.set_postfix_str(detail, refresh=False)
+            self._bar.update(round(self.STEPS * min(1.0, fraction)) - self._bar.n)
+            return
         filled = round(self.WIDTH * fraction)
         line = (f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] {100 * fraction:3.0f}% "
                 f"{detail} {format_eta(self.elapsed, fraction)}")
-        if self.tty:
-            print(f"\r{line}\033[K", end="", file=self.stream, flush=True)
-        elif int(fraction * 10) > self._tenth:
+        if int(fraction * 10) > self._tenth:
             self._tenth = int(fraction * 10)
             print(line, file=self.stream, flush=True)
 
     def done(self) -> None:
-        if self.tty:
-            print(file=self.stream)
+        self._bar.close()
 

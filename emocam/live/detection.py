@@ -24,8 +24,8 @@ class CascadeError(ValueError):
 
 
 def cascade_dirs() -> list[Path]:
-    """Folders searched for cascades, in order."""
-    dirs = [DROP_IN_DIR]
+    """Folders searched for cascades, in order: the shipped drop-in folder, the user's, OpenCV's."""
+    dirs = [DROP_IN_DIR, resources.user_dir("haarcascades")]
     opencv_dir = getattr(getattr(cv2, "data", None), "haarcascades", None)
     if opencv_dir:
         dirs.append(Path(opencv_dir))

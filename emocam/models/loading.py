@@ -18,6 +18,7 @@ from emocam.errors import FileRefused, ModelError
 from emocam.fileio import atomic_write_bytes, read_regular
 from emocam.limits import MAX_MODEL_BYTES
 from emocam.live.classifier import EmotionClassifier, check_shapes
+from emocam import resources
 from emocam.models.check import check_compile_config, check_config, read_config
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,8 @@ _CACHE_VERSION = "1"
 
 
 def default_cache_dir() -> Path:
-    """Where converted models are cached (``EMOCAM_CACHE_DIR``, else the XDG cache)."""
-    if os.environ.get("EMOCAM_CACHE_DIR"):
-        return Path(os.environ["EMOCAM_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "emocam" / "models"
+    """Where converted models are cached (``EMOCAM_CACHE_DIR``, else the platform's per-user cache)."""
+    return resources.model_cache_dir()
 
 
 def load_classifier(path: str | Path, cache_dir: Path | None = None, num_threads: int = 1) -> EmotionClassifier:
@@ -85,7 +83,7 @@ def _convert_private_copy(data: bytes, path: Path) -> bytes:
             raise ModelError(str(e).replace(str(private), str(path))) from e
         except ImportError as e:
             raise ModelError(f"{path}: converting a Keras model needs TensorFlow, which is not installed; "
-                             "install it, or use a .tflite model") from e
+                             "install it with pip install 'emocam[train]', or use a .tflite model") from e
 
 
 def load_keras(path: Path, compile: bool = False):

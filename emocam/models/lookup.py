@@ -46,6 +46,12 @@ def weights_dir() -> Path:
     return resources.weights_dir()
 
 
+def model_dirs() -> list[Path]:
+    """Folders whose models the user can pick, in order: the weights folder (shipped models; in a
+    checkout also the drop-in folder) and the per-user drop-in folder (``resources.user_dir``)."""
+    return [weights_dir(), resources.user_dir("weights")]
+
+
 def default_weights(folder: Path | None = None) -> Path:
     """Path of the default model: the file named in ``DEFAULT``, else the newest ``*.keras``.
 

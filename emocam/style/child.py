@@ -10,6 +10,7 @@ import queue
 import time
 from pathlib import Path
 
+from emocam.extras import missing_extra_message
 from emocam.style.messages import JobCancelled, JobEvent, JobFailed, JobFinished, JobProgress, JobStarted, StyleJob
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def child_main(jobs, events, cancel_upto, threads: int, nice: int, idle_exit_s: 
             _send(events, JobCancelled(job.job_id))
         except Exception as e:  # every failure becomes a message; the process serves the next job
             log.exception("style job %d failed", job.job_id)
-            _send(events, JobFailed(job.job_id, f"avatar not made: {e}"))
+            advice = missing_extra_message(e.name or "", "painting avatars") \
+                if isinstance(e, ModuleNotFoundError) else None
+            _send(events, JobFailed(job.job_id, f"avatar not made: {advice or e}"))
 
 
 def _app_gone() -> bool:
@@ -64,8 +67,10 @@ def _limit_cpu(threads: int, nice: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    import tensorflow as tf
-
+    try:
+        import tensorflow as tf
+    except ModuleNotFoundError:  # a light install: each Gatys job then fails with the extra to install
+        return
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 

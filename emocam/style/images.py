@@ -24,12 +24,19 @@ STYLE_FOR_EMOTION = {"Angry": "ember", "Disgust": "lichen", "Fear": "nebula", "H
                      "Sad": "rain", "Surprise": "confetti", "Neutral": "mosaic"}
 
 
-def builtin_styles(folder: Path = STYLES_DIR) -> dict[str, Path]:
-    """Built-in style images by name (file stem), sorted by name."""
-    return {p.stem: p for p in sorted(folder.glob("*.png"))} if folder.is_dir() else {}
+def builtin_styles(folder: Path | None = None) -> dict[str, Path]:
+    """Style images by name (file stem), sorted by name: those in ``folder``, by default the shipped
+    ones followed by the user's own (``resources.user_dir("styles")``; a shipped name wins)."""
+    if folder is not None:
+        return {p.stem: p for p in sorted(folder.glob("*.png"))} if folder.is_dir() else {}
+    user = resources.user_dir("styles")
+    own = {p.stem: p for p in sorted(user.iterdir()) if p.suffix.lower() in (".png", ".jpg", ".jpeg")} \
+        if user.is_dir() else {}
+    shipped = builtin_styles(STYLES_DIR)
+    return {**shipped, **{name: path for name, path in own.items() if name not in shipped}}
 
 
-def find_style(name_or_path: str | Path, folder: Path = STYLES_DIR) -> Path:
+def find_style(name_or_path: str | Path, folder: Path | None = None) -> Path:
     """A style image from a built-in name or a path; an unknown name lists the known ones."""
     path = Path(name_or_path).expanduser()
     if path.is_file():

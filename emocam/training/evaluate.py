@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from emocam.emotions import NAMES, NUM_CLASSES
+from emocam.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the command: score, then print (table or JSON) and optionally write the report."""
     if args.batch_size < 1 or args.threads < 1:
         raise EvaluationError("--batch-size and --threads must be at least 1")
-    progress = _tty_progress if sys.stderr.isatty() else None
+    progress = _tqdm_progress() if sys.stderr.isatty() else None
     result = evaluate(args.data, args.weights, args.split, args.batch_size, args.threads, progress)
     if args.report_dir is not None:
         for path in write_report(result, args.report_dir):
@@ -162,7 +163,6 @@ def format_table(result: dict) -> str:
 def write_report(result: dict, report_dir: Path) -> list[Path]:
     """Write ``metrics.json``, ``confusion_counts.png`` and ``confusion_normalized.png``."""
     from emocam.errors import WriteError
-    from emocam.fileio import atomic_write_text
     from emocam.training.plots import save_confusion_plots
 
     report_dir = Path(report_dir)
@@ -207,7 +207,16 @@ def _r(value) -> float:
     return round(float(value), 6)
 
 
-def _tty_progress(done: int, total: int) -> None:
-    end = "\n" if done >= total else ""
-    sys.stderr.write(f"\rscoring faces {done}/{total} ({100 * done // total}%)" + end)
-    sys.stderr.flush()
+def _tqdm_progress() -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr; closed when done."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc="scoring faces", unit="face", file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -263,15 +264,21 @@ def _class_weights(y):
 
 
 class _Progress:
-    """Keras callback printing one progress line per epoch with an ETA (stderr via logging)."""
+    """Keras callback: a tqdm bar over the epochs on stderr (on a terminal) and one line per epoch
+    with its metrics and an ETA on stdout (kept in logs)."""
 
     def __new__(cls, epochs, steps):
         import keras
+        from tqdm import tqdm
 
         class Progress(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
                 self.t0 = time.monotonic()
                 self.done = 0
+                self.bar = tqdm(total=epochs, unit="epoch", desc="training", disable=None, file=sys.stderr)
+
+            def on_train_end(self, logs=None):
+                self.bar.close()
 
             def on_epoch_begin(self, epoch, logs=None):
                 self.epoch_t0 = time.monotonic()
@@ -282,10 +289,13 @@ class _Progress:
                 per = (time.monotonic() - self.t0) / self.done
                 eta = per * (epochs - epoch - 1)
                 logs = logs or {}
-                print(f"epoch {epoch + 1}/{epochs}  {took:5.1f}s  loss {logs.get('loss', 0):.4f}  "
-                      f"acc {logs.get('accuracy', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.4f}  "
-                      f"lr {float(self.model.optimizer.learning_rate):.2e}  ETA {eta / 60:.1f} min",
-                      flush=True)
+                self.bar.n = epoch + 1
+                self.bar.set_postfix(val_acc=f"{logs.get('val_accuracy', 0):.4f}")
+                tqdm.write(f"epoch {epoch + 1}/{epochs}  {took:5.1f}s  loss {logs.get('loss', 0):.4f}  "
+                           f"acc {logs.get('accuracy', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.4f}  "
+                           f"lr {float(self.model.optimizer.learning_rate):.2e}  ETA {eta / 60:.1f} min",
+                           file=sys.stdout)
+                sys.stdout.flush()
 
         return Progress()
 

@@ -21,12 +21,12 @@ from emocam.style.images import STYLE_FOR_EMOTION, builtin_styles, result_path
 from emocam.style.jobs import JobQueueFull, StyleJob, StyleJobRunner
 from emocam.style.transfer import StyleSettings, format_eta
 from emocam.style.vgg_weights import WeightsSource
-from ui.widgets.notice_bar import NoticeBar
-from ui.qt_convert import rgb_to_qimage
-from ui.avatars.style_picker import AvatarGallery, StylePicker
-from ui.avatars.style_settings import PanelSettings
-from ui.avatars.style_worker import StyleJobWorker
-from ui.avatars.weights_gate import WeightsGate
+from ..widgets.notice_bar import NoticeBar
+from ..qt_convert import rgb_to_qimage
+from .style_picker import AvatarGallery, StylePicker
+from .style_settings import PanelSettings
+from .style_worker import StyleJobWorker
+from .weights_gate import WeightsGate
 
 log = logging.getLogger(__name__)
 SIZES = {256: "Quick (256 px)", 384: "Normal (384 px)", 512: "Fine (512 px)"}

@@ -11,7 +11,7 @@ from PyQt5.QtCore import pyqtSignal
 
 from emocam.style.jobs import JobCancelled, JobFailed, JobFinished, JobProgress, JobStarted, StyleJobRunner
 from emocam.style.vgg_weights import DownloadCancelled, WeightsSource, check_weights, download_weights
-from ui.workers import StoppableThread
+from ..workers import StoppableThread
 
 log = logging.getLogger(__name__)
 

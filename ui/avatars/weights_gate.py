@@ -16,9 +16,9 @@ from PyQt5.QtWidgets import QAction, QFileDialog, QMessageBox, QWidget
 
 from emocam.style.transfer import format_eta
 from emocam.style.vgg_weights import FILE_NAME, WeightsSource, find_weights, offline_message
-from ui.widgets.notice_bar import NoticeBar
-from ui.avatars.style_settings import PanelSettings
-from ui.avatars.style_worker import WeightsWorker
+from ..widgets.notice_bar import NoticeBar
+from .style_settings import PanelSettings
+from .style_worker import WeightsWorker
 
 log = logging.getLogger(__name__)
 _still_running: set = set()  # a QThread must outlive its run(); these are kept until they end

@@ -10,7 +10,7 @@ from typing import Iterable
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QMenuBar, QWidget
 
-from ui.preferences import SMOOTHING_LEVELS
+from ..preferences import SMOOTHING_LEVELS
 
 FILE, VIEW, CAMERA, SESSION, HELP = "&File", "&View", "&Camera", "&Session", "&Help"
 MENU_ORDER = (FILE, VIEW, CAMERA, SESSION, HELP)

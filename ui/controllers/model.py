@@ -9,10 +9,10 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QFileDialog, QWidget
 
 from emocam.live.session import LiveSession
-from ui.controllers.menus import FILE, MenuItem, make_action
-from ui.preferences import Preferences
-from ui.widgets.notice_bar import NoticeBar
-from ui.workers import ModelLoader
+from ..controllers.menus import FILE, MenuItem, make_action
+from ..preferences import Preferences
+from ..widgets.notice_bar import NoticeBar
+from ..workers import ModelLoader
 
 
 class ModelController(QObject):

@@ -14,7 +14,7 @@ from PyQt5.QtWidgets import (QAction, QFileDialog, QHBoxLayout, QLabel, QMessage
 
 from emocam.session.recording import SessionRecorder, write_csv, write_json
 from emocam.types import FrameResult
-from ui.workers import io_pool
+from ..workers import io_pool
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from PyQt5.QtWidgets import QActionGroup, QFileDialog, QMenu, QWidget
 
 from emocam.live.session import LiveSession
 from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, CameraSource, FrameSource, SourceError, open_source
-from ui.controllers.menus import CAMERA, FILE, MenuItem, make_action
-from ui.preferences import Preferences
-from ui.widgets.notice_bar import NoticeBar
-from ui.widgets.video_view import VideoView
-from ui.workers import CameraProbe, CaptureWorker
+from ..controllers.menus import CAMERA, FILE, MenuItem, make_action
+from ..preferences import Preferences
+from ..widgets.notice_bar import NoticeBar
+from ..widgets.video_view import VideoView
+from ..workers import CameraProbe, CaptureWorker
 
 log = logging.getLogger(__name__)
 

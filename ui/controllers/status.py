@@ -10,7 +10,7 @@ from PyQt5.QtCore import QObject, QTimer
 from PyQt5.QtWidgets import QLabel, QStatusBar
 
 from emocam.types import FrameResult
-from ui.widgets.video_view import VideoView
+from ..widgets.video_view import VideoView
 
 
 class StatusReport(QObject):

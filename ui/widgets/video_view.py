@@ -10,7 +10,7 @@ from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from emocam.types import Face, FrameResult
-from ui.qt_convert import rgb_to_qimage
+from ..qt_convert import rgb_to_qimage
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from emocam.__main__ import main
-from emocam.cli.analyze import Progress, progress_line
+from emocam.cli.analyze import Progress
 from emocam.live.sources import DEMO_IMAGE
 from emocam.session.timeline_plot import MAX_PANELS, TrackSeries, save_timeline_plot
 
@@ -243,19 +243,14 @@ def test_every_must_be_a_positive_whole_number(video, value, capsys):
     assert "--every" in capsys.readouterr().err
 
 
-def test_progress_line_shows_bar_percentage_and_eta():
-    line = progress_line(30, 120, elapsed=3.0, label="clip.mp4", width=20)
-    assert line == "clip.mp4 [#####...............]  25%  30/120  ETA 0:09"
-    assert progress_line(120, 120, 12.0, width=4).startswith("[####] 100%")
-    assert progress_line(7, 0, 1.0, label="x") == "x 7 frames  7.0 fps"  # length unknown
-
-
-def test_progress_bar_writes_to_its_stream_only_when_enabled():
+def test_progress_bar_is_tqdm_and_writes_to_its_stream_only_when_enabled():
     stream = io.StringIO()
     bar = Progress(10, "v.mp4", stream=stream, enabled=True)
+    bar.update(4)
     bar.update(10)
     bar.close()
-    assert stream.getvalue().endswith("100%  10/10  ETA 0:00\n")
+    last = stream.getvalue().strip().split("\r")[-1]
+    assert last.startswith("v.mp4: 100%") and "10/10" in last
     quiet = io.StringIO()
     bar = Progress(10, stream=quiet)  # a StringIO is not a terminal
     bar.update(5)
