@@ -51,7 +51,7 @@ def main() -> None:
         cv2.imwrite(str(at_limit), np.zeros((5000, 8000, 3), np.uint8))
         crash = hostile.crashing_tflite(d / "crash.tflite")
         pad = hostile.padding_tflite(d / "pad.tflite")
-        read = "from emocam.mediafiles import read_image; read_image({!r})"
+        read = "from emocam.live.media import read_image; read_image({!r})"
         opened = "from emocam.models.probe import open_model; open_model({!r})"
         measure(f"{big.name} ({big.stat().st_size >> 10} KB)", read.format(str(big)))
         measure(f"{liar.name} ({liar.stat().st_size} B)", read.format(str(liar)))

@@ -135,7 +135,7 @@ def _check_outputs(video: Path, outputs: list[Path]) -> None:
 
 def open_video(path: Path):
     """``(capture, info, first BGR frame)``; raises :class:`VideoError` naming the file."""
-    from emocam.mediafiles import open_video as open_capture
+    from emocam.live.media import open_video as open_capture
 
     try:
         cap = open_capture(path)  # regular files with frames of a size we can hold

@@ -58,7 +58,7 @@ def _build_pipeline(args):
 
 
 def _read(path: Path) -> np.ndarray:
-    from emocam.mediafiles import read_rgb
+    from emocam.live.media import read_rgb
 
     return read_rgb(path)  # ValueError naming the file: not regular, not an image, too big
 

@@ -96,7 +96,7 @@ class VideoFileSource:
         self._cap, self._pace = None, _Paced(0)
 
     def open(self) -> None:
-        from emocam.mediafiles import open_video
+        from emocam.live.media import open_video
 
         try:
             cap = open_video(self.path)  # regular files with frames of a size we can hold
@@ -157,7 +157,7 @@ class ImageSource(FramesSource):
     """A still image, repeated (at 15 fps) so the pipeline keeps running on it."""
 
     def __init__(self, path: str | Path):
-        from emocam.mediafiles import read_rgb
+        from emocam.live.media import read_rgb
 
         path = Path(path)
         try:

@@ -50,7 +50,7 @@ def find_style(name_or_path: str | Path, folder: Path | None = None) -> Path:
 
 def load_rgb(path: Path) -> np.ndarray:
     """An image file as uint8 HxWx3 RGB; a clear error if it cannot be read."""
-    from emocam.mediafiles import read_rgb
+    from emocam.live.media import read_rgb
 
     return read_rgb(path)  # regular files only, size-checked from the header before decoding
 

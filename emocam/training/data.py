@@ -194,7 +194,7 @@ def load_folder(root: Path, split: str = "train") -> Dataset:
     """``root/<split>/<class>/*.png`` or ``root/<class>/*.png``; class folders by emotion name."""
     import cv2
 
-    from emocam.mediafiles import read_image
+    from emocam.live.media import read_image
 
     base = root / split if (root / split).is_dir() else root
     lower = [n.lower() for n in NAMES]

@@ -73,7 +73,7 @@ def _one_line_naming(e: BaseException, path: Path) -> None:
 @settings(FUZZ, max_examples=60)
 @given(data=any_image, ext=st.sampled_from([".png", ".jpg", ".bmp"]))
 def test_images(tmp_path_factory, data, ext):
-    from emocam.mediafiles import read_image
+    from emocam.live.media import read_image
 
     path = tmp_path_factory.mktemp("img") / f"fuzz{ext}"
     path.write_bytes(data)

@@ -193,12 +193,12 @@ def _folder(p: Path) -> Path:
 
 
 def _open_image(p):
-    from emocam.mediafiles import read_image
+    from emocam.live.media import read_image
     read_image(p)
 
 
 def _open_video(p):
-    from emocam.mediafiles import open_video
+    from emocam.live.media import open_video
     open_video(p)
 
 
@@ -332,7 +332,7 @@ IMAGE_BOMBS = {
 
 @pytest.mark.parametrize("make, says", IMAGE_BOMBS.values(), ids=IMAGE_BOMBS.keys())
 def test_image_bombs_are_refused_from_their_header(make, says, tmp_path):
-    from emocam.mediafiles import read_image
+    from emocam.live.media import read_image
 
     bomb = make(tmp_path / "bomb.png")
     with pytest.raises(ValueError, match=f"{re.escape(str(bomb))}: .*{says}"):
@@ -341,12 +341,12 @@ def test_image_bombs_are_refused_from_their_header(make, says, tmp_path):
 
 def test_a_10000_px_png_costs_no_more_than_its_header(tmp_path):
     bomb = hostile.png(tmp_path / "bomb.png", 10_000, 10_000)
-    peak, err = _peak_mb(f"from emocam.mediafiles import read_image; read_image({str(bomb)!r})")
+    peak, err = _peak_mb(f"from emocam.live.media import read_image; read_image({str(bomb)!r})")
     assert "100 MP" in err and peak < 300, (peak, err)
 
 
 def test_a_jpeg_over_the_limit_is_decoded_small_by_libjpeg(tmp_path, monkeypatch):
-    from emocam import mediafiles
+    from emocam.live import media as mediafiles
 
     photo = tmp_path / "photo.jpg"
     cv2.imwrite(str(photo), np.full((800, 1200, 3), 90, np.uint8))
@@ -355,7 +355,7 @@ def test_a_jpeg_over_the_limit_is_decoded_small_by_libjpeg(tmp_path, monkeypatch
 
 
 def test_a_video_with_frames_over_the_limit_is_refused(inputs, monkeypatch):
-    from emocam import mediafiles
+    from emocam.live import media as mediafiles
 
     monkeypatch.setattr(mediafiles, "MAX_VIDEO_PIXELS", 1000)
     with pytest.raises(ValueError, match=f"{inputs['video']}: video frames are 64x48"):
