@@ -6,6 +6,7 @@ the package without breaking a lookup.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,3 +25,10 @@ def assets_dir(*parts: str) -> Path:
 def haarcascades_dir() -> Path:
     """The drop-in folder for extra Haar cascades."""
     return ROOT / "haarcascades"
+
+
+def user_cache_dir() -> Path:
+    """Where emocam keeps things it can rebuild (``EMOCAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/emocam``)."""
+    if os.environ.get("EMOCAM_CACHE_DIR"):
+        return Path(os.environ["EMOCAM_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "emocam"

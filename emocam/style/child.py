@@ -1,5 +1,5 @@
-"""The painter process of :mod:`emocam.style.jobs`: limits its CPU use before TensorFlow starts,
-then paints jobs in order and reports each step. Started only by :class:`~emocam.style.jobs.StyleJobRunner`."""
+"""The painter process of :mod:`emocam.style.jobs`: limits its CPU use, then paints jobs in order with
+the engine each asks for (fast: onnxruntime; gatys: TensorFlow, imported only then) and reports each step. Started only by :class:`~emocam.style.jobs.StyleJobRunner`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def child_main(jobs, events, cancel_upto, threads: int, nice: int, idle_exit_s: 
         _send(events, JobStarted(job.job_id))
         started = time.monotonic()
         try:
-            output = _paint(job, painters, events, lambda j=job.job_id: j <= cancel_upto.value or _app_gone())
+            output = _paint(job, painters, events, lambda j=job.job_id: j <= cancel_upto.value or _app_gone(), threads)
             _send(events, JobFinished(job.job_id, output, time.monotonic() - started))
         except StyleCancelled:
             _send(events, JobCancelled(job.job_id))
@@ -56,7 +56,8 @@ def _next_job(jobs, idle_exit_s: float) -> StyleJob | None:
 
 
 def _limit_cpu(threads: int, nice: int) -> None:
-    """Before TensorFlow is imported: its thread pools are sized once, at first use."""
+    """Before TensorFlow is imported (only the Gatys engine imports it): its thread pools are sized
+    once, at first use."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s [style worker]: %(message)s")
     for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
         os.environ[name] = str(threads)
@@ -64,27 +65,41 @@ def _limit_cpu(threads: int, nice: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
 
 
-def _paint(job: StyleJob, painters: dict, events, cancelled) -> Path:
+def _painter(job: StyleJob, painters: dict, threads: int):
+    """The engine for ``job``, built once per process (per weights file for Gatys)."""
+    if job.settings.engine == "fast":
+        key = ("fast", job.networks)
+        if key not in painters:
+            from emocam.style.fast import FastStyleTransfer, default_vector_cache
+
+            painters[key] = FastStyleTransfer(job.networks, threads, default_vector_cache())
+        return painters[key]
+    key = ("gatys", "random" if job.random_vgg_for_tests else job.weights)
+    if key not in painters:
+        import tensorflow as tf
+
+        from emocam.style.transfer import StyleTransfer, build_vgg
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        painters[key] = StyleTransfer(vgg=build_vgg(None)) if job.random_vgg_for_tests else StyleTransfer(job.weights)
+    return painters[key]
+
+
+def _paint(job: StyleJob, painters: dict, events, cancelled, threads: int = 1) -> Path:
     from emocam.fileio import save_png_atomic
     from emocam.style.images import load_rgb
-    from emocam.style.transfer import StyleTransfer, build_vgg
 
     content, style = load_rgb(job.content), load_rgb(job.style)
-    key = "random" if job.random_vgg_for_tests else job.weights
-    if key not in painters:  # the VGG19 is built once per process and weights file
-        painters[key] = StyleTransfer(vgg=build_vgg(None)) if job.random_vgg_for_tests else StyleTransfer(job.weights)
+    painter = _painter(job, painters, threads)
 
     def progress(p) -> None:
         _send(events, JobProgress(job.job_id, p.step, p.total, p.loss, p.fraction, p.preview),
               droppable=p.preview is None and p.step < p.total)
 
-    image = painters[key].stylize(content, style, job.settings, progress, cancelled)
+    image = painter.stylize(content, style, job.settings, progress, cancelled)
     return save_png_atomic(image, job.output)
 
 
