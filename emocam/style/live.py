@@ -61,12 +61,12 @@ class LiveFailed:
 
 
 def face_crop(frame: Frame, box: Box | None, side: int) -> np.ndarray:
-    """The head-and-shoulders square around ``box`` (the centre square without a face), ``side`` px,
-    RGB (frames are BGR)."""
+    """The head-and-shoulders square around ``box`` (the centre square without a face) of the frame
+    (RGB), ``side`` x ``side`` pixels: a new array, so the frame itself is never kept."""
     square = avatar_box(frame.width, frame.height, box)
     crop = frame.image[square.y: square.y + square.h, square.x: square.x + square.w]
     interpolation = cv2.INTER_AREA if square.w > side else cv2.INTER_LINEAR
-    return cv2.cvtColor(cv2.resize(crop, (side, side), interpolation=interpolation), cv2.COLOR_BGR2RGB)
+    return cv2.resize(crop, (side, side), interpolation=interpolation)
 
 
 class LivePainter:
