@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PyQt5.QtCore import QSettings, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QPixmap
-from PyQt5.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
-                             QMessageBox, QProgressBar, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                             QVBoxLayout, QWidget)
 
 from emocam.live.sources import IMAGE_SUFFIXES
 from emocam.style.credits import credits_text
@@ -28,12 +28,12 @@ from ui.widgets.notice_bar import NoticeBar
 from ui.qt_convert import rgb_to_qimage
 from ui.avatars.engine_choice import EngineChoice
 from ui.avatars.live_avatar import LiveAvatarView
+from ui.avatars.style_options import SIZES, StyleOptions, fast_strength
 from ui.avatars.style_picker import AvatarGallery, StylePicker
 from ui.avatars.style_settings import PanelSettings
 from ui.avatars.style_worker import StyleJobWorker
 
 log = logging.getLogger(__name__)
-SIZES = {256: "Quick (256 px)", 384: "Normal (384 px)", 512: "Fine (512 px)"}
 
 
 class StylePanel(QWidget):
@@ -95,21 +95,10 @@ class StylePanel(QWidget):
         self.paint_button.setEnabled(False)
         self.cancel_button = self._button("Cancel", self._on_cancel_clicked)
         self.cancel_button.setEnabled(False)
-        self.strength = QSlider(Qt.Horizontal, self, minimum=0, maximum=100, value=self.prefs.strength_slider)
-        self.strength.setFocusPolicy(Qt.NoFocus)
-        self.strength_label = QLabel(self)
-        self.strength.valueChanged.connect(self._on_strength_changed)
-        self.engine.engine_changed.connect(lambda _: self._on_strength_changed(self.strength.value()))
         self.credits_button = self._button("Credits", self.show_credits)
-        self.size_box = QComboBox(self)
-        self.size_box.setFocusPolicy(Qt.NoFocus)
-        for size in sizes:
-            self.size_box.addItem(SIZES.get(size, f"{size} px"), size)
-        self.size_box.setCurrentIndex(max(0, self.size_box.findData(self.prefs.size)))
-        self.size_box.currentIndexChanged.connect(lambda _: setattr(self.prefs, "size", self.size_box.currentData()))
-        self.checks = {key: self._check(text, key) for key, text in (
-            ("auto", "Paint every snapshot"), ("face_crop", "Centre on the face"),
-            ("preserve_colour", "Keep the photo's colours"), ("match_emotion", "Style follows the emotion"))}
+        self.options = StyleOptions(self.prefs, self.engine, sizes, parent=self)
+        self.strength, self.strength_label = self.options.strength, self.options.strength_label
+        self.size_box, self.checks = self.options.size_box, self.options.checks
         self.status = QLabel("Take a snapshot to paint an avatar.", self)
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
@@ -118,20 +107,8 @@ class StylePanel(QWidget):
         self.preview.setStyleSheet("background: #202225; border-radius: 6px;")
         self.gallery = AvatarGallery(self)
         self._lay_out()
-        self._on_strength_changed(self.strength.value())
 
     def _lay_out(self) -> None:
-        options = QGridLayout()
-        options.setColumnStretch(1, 1)
-        options.addWidget(QLabel("Engine", self), 0, 0)
-        options.addWidget(self.engine, 0, 1, 1, 2)
-        options.addWidget(QLabel("Strength", self), 1, 0)
-        options.addWidget(self.strength, 1, 1)
-        options.addWidget(self.strength_label, 1, 2)
-        options.addWidget(QLabel("Size", self), 2, 0)
-        options.addWidget(self.size_box, 2, 1, 1, 2)
-        for i, box in enumerate(self.checks.values()):
-            options.addWidget(box, 3 + i, 0, 1, 3)
         buttons = QHBoxLayout()
         for button in (self.add_style_button, self.paint_button, self.credits_button):
             buttons.addWidget(button)
@@ -139,7 +116,7 @@ class StylePanel(QWidget):
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
-        for item in (self.picker, buttons, options, self.live, self.notice, self.status, running, self.preview,
+        for item in (self.picker, buttons, self.options, self.live, self.notice, self.status, running, self.preview,
                      self.gallery):
             layout.addLayout(item) if not isinstance(item, QWidget) else layout.addWidget(item)
 
@@ -148,13 +125,6 @@ class StylePanel(QWidget):
         button.setFocusPolicy(Qt.NoFocus)  # Space belongs to the snapshot shortcut
         button.clicked.connect(slot)
         return button
-
-    def _check(self, text: str, key: str) -> QCheckBox:
-        box = QCheckBox(text, self)
-        box.setFocusPolicy(Qt.NoFocus)
-        box.setChecked(getattr(self.prefs, key))
-        box.toggled.connect(lambda on: setattr(self.prefs, key, on))
-        return box
 
     # ----- snapshots and jobs
     def stylize_snapshot(self, snapshot: Path, emotion: str | None = None) -> None:
@@ -179,7 +149,7 @@ class StylePanel(QWidget):
         if settings.engine == "gatys" and not self._random_vgg:
             weights = self.engine.weights()
             if weights is None:  # never a dialog from a snapshot: the fast engine paints this one
-                settings = replace(settings, engine="fast", strength=_fast_strength(self.strength.value()))
+                settings = replace(settings, engine="fast", strength=fast_strength(self.strength.value()))
                 self.notice.show_notice("Painted with the fast engine: the detailed engine needs the VGG19 "
                                         "weights (Engine: \"Get VGG19 weights...\").")
         job = StyleJob(self.runner.next_id(), snapshot, style, result_path(snapshot, style), settings,
@@ -196,17 +166,7 @@ class StylePanel(QWidget):
 
     def job_settings(self) -> StyleSettings:
         """The chosen options on top of ``base_settings``."""
-        return replace(self.base_settings, size=self.size_box.currentData(), strength=self.strength_value,
-                       face_crop=self.checks["face_crop"].isChecked(),
-                       preserve_colour=self.checks["preserve_colour"].isChecked(), engine=self.engine.engine)
-
-    @property
-    def strength_value(self) -> float:
-        """Slider 0..100, 50 = 1 (the style as it is). Fast: 0 (the photo) .. 1.5; detailed: 0.25x..4x
-        the style weight, so even steps feel even."""
-        if self.engine.engine == "fast":
-            return _fast_strength(self.strength.value())
-        return round(4 ** ((self.strength.value() - 50) / 50), 2)
+        return self.options.settings(self.base_settings)
 
     def show_live_frame(self, result: FrameResult, face: Face | None = None) -> None:
         """A frame was shown: with Live avatar on, paint ``face`` (the followed one; None: the largest).
@@ -215,7 +175,7 @@ class StylePanel(QWidget):
             return
         face = face if face is not None else result.largest
         style = self._style_for(face.emotion.name if face is not None else None)
-        strength = _fast_strength(self.strength.value())
+        strength = fast_strength(self.strength.value())
         self.live.show_frame(result, face, style, strength, self.checks["preserve_colour"].isChecked())
 
     def show_credits(self) -> None:
@@ -302,11 +262,7 @@ class StylePanel(QWidget):
             self.worker.cancel(self._current if self._current is not None else min(self.jobs))
             self.status.setText("Cancelling...")
 
-    # ----- options
-    def _on_strength_changed(self, value: int) -> None:
-        self.prefs.strength_slider = value
-        self.strength_label.setText(f"×{self.strength_value:g}")
-
+    # ----- styles
     def _on_add_style_clicked(self) -> None:
         patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(self, "Add a style image", str(Path.home()), f"Images ({patterns})")
@@ -346,8 +302,3 @@ class StylePanel(QWidget):
     def running_threads(self) -> int:
         return (sum(1 for w in (self.worker, self.gate.worker) if w is not None and w.isRunning())
                 + self.live.running_threads())
-
-
-def _fast_strength(slider: int) -> float:
-    """Slider 0..100 -> the fast engine's strength: 0 (the photo) .. 1 at 50 .. 1.5 at 100."""
-    return round(slider / 50 if slider <= 50 else 1 + (slider - 50) / 100, 2)
