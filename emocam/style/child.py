@@ -15,15 +15,22 @@ from emocam.style.messages import JobCancelled, JobEvent, JobFailed, JobFinished
 log = logging.getLogger(__name__)
 
 
-def child_main(jobs, events, cancel_upto, threads: int, nice: int, idle_exit_s: float) -> None:
-    """The painter process: limit threads and priority, then paint jobs in order until a None arrives,
-    no job came for ``idle_exit_s`` seconds (its memory goes back), or the app is gone (then the
-    running job stops too: no orphan keeps painting)."""
+FAST_ONLY_IDLE_EXIT_S = 3600.0  # the fast engine holds ~100 MB, not TensorFlow's GB: it may stay longer
+
+
+def child_main(jobs, events, cancel_upto, threads: int, nice: int, idle_exit_s: float,
+               preload_fast: bool = False) -> None:
+    """The painter process: limit threads and priority (with ``preload_fast``, load the fast engine at
+    once), then paint jobs in order until a None arrives, no job came for ``idle_exit_s`` seconds (its
+    memory goes back; an hour while only the light fast engine is loaded), or the app is gone (then
+    the running job stops too: no orphan keeps painting)."""
     _limit_cpu(threads, nice)
     from emocam.style.transfer import StyleCancelled
 
     painters: dict = {}
-    while (job := _next_job(jobs, idle_exit_s)) is not None:
+    if preload_fast:
+        _preload_fast(painters, threads)
+    while (job := _next_job(jobs, _idle_limit(painters, idle_exit_s))) is not None:
         if job.job_id <= cancel_upto.value:  # cancelled while it waited
             _send(events, JobCancelled(job.job_id))
             continue
@@ -37,6 +44,21 @@ def child_main(jobs, events, cancel_upto, threads: int, nice: int, idle_exit_s: 
         except Exception as e:  # every failure becomes a message; the process serves the next job
             log.exception("style job %d failed", job.job_id)
             _send(events, JobFailed(job.job_id, f"avatar not made: {e}"))
+
+
+def _preload_fast(painters: dict, threads: int) -> None:
+    from emocam.style.messages import StyleJob
+    from emocam.style.transfer import StyleSettings
+
+    try:
+        _painter(StyleJob(0, Path(), Path(), Path(), StyleSettings(engine="fast")), painters, threads)
+    except Exception as e:  # the first job reports it to the user; nothing to do here
+        log.warning("fast avatar engine not preloaded: %s", e)
+
+
+def _idle_limit(painters: dict, idle_exit_s: float) -> float:
+    gatys = any(key[0] == "gatys" for key in painters)
+    return idle_exit_s if gatys or not painters else max(idle_exit_s, FAST_ONLY_IDLE_EXIT_S)
 
 
 def _app_gone() -> bool:

@@ -45,8 +45,10 @@ class StyleJobRunner:
     or TensorFlow and the VGG19, are loaded once) until it has been idle ``idle_exit_s`` seconds, which gives its memory
     (over 1 GB at 384 px) back; :meth:`close` ends it."""
 
-    def __init__(self, threads: int = 1, nice: int = 10, max_waiting: int = MAX_WAITING, idle_exit_s: float = 120.0):
+    def __init__(self, threads: int = 1, nice: int = 10, max_waiting: int = MAX_WAITING, idle_exit_s: float = 120.0,
+                 preload_fast: bool = False):
         self.threads, self.nice, self.max_waiting, self.idle_exit_s = threads, nice, max_waiting, idle_exit_s
+        self.preload_fast = preload_fast
         self._ctx = mp.get_context("spawn")
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -71,6 +73,12 @@ class StyleJobRunner:
             except queue.Full as e:
                 raise JobQueueFull(f"{self.max_waiting} avatars are already waiting; try again later") from e
             self._pending[job.job_id] = job
+
+    def warm_up(self) -> None:
+        """Start the painter now (with ``preload_fast``, it loads the fast engine's networks at once), so
+        the first avatar does not wait for a process to start."""
+        with self._lock:
+            self._ensure_child()
 
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel ``job_id`` and every job submitted before it (None: all jobs so far)."""
@@ -159,7 +167,8 @@ class StyleJobRunner:
 
         self._process = self._ctx.Process(
             target=child_main, name="emocam-style",
-            args=(self._jobs, self._events, self._cancel_upto, self.threads, self.nice, self.idle_exit_s),
+            args=(self._jobs, self._events, self._cancel_upto, self.threads, self.nice, self.idle_exit_s,
+                  self.preload_fast),
             daemon=True)
         self._process.start()
         log.info("style worker process %d started (%d thread(s))", self._process.pid, self.threads)

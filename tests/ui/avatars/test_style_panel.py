@@ -348,3 +348,20 @@ def test_live_avatar_paints_the_newest_frame_and_follows_the_emotion(make_panel,
     panel.live.toggle.setChecked(False)
     assert panel.live.painter is None and panel.running_threads() == 1
     assert not process_running(pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_live_painter_that_dies_turns_live_off_with_a_notice(make_panel, qtbot) -> None:
+    panel = make_panel(engine=None)
+    panel.live.toggle.setChecked(True)
+    deadline = time.monotonic() + 60
+    while panel.live.last is None and time.monotonic() < deadline:
+        panel.show_live_frame(_result(0))
+        qtbot.wait(20)
+    os.kill(panel.live.painter.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while panel.live.toggle.isChecked() and time.monotonic() < deadline:
+        panel.show_live_frame(_result(1))
+        qtbot.wait(20)
+    assert not panel.live.toggle.isChecked() and "stopped unexpectedly" in panel.notice.text
+    qtbot.waitUntil(lambda: panel.running_threads() == 1, timeout=5000)
