@@ -142,8 +142,9 @@ class StylePanel(QWidget):
             self.status.setText(f"Snapshot {self.last_snapshot.name} ready: press Paint.")
 
     def paint(self, snapshot: Path | None = None, emotion: str | None = None) -> int | None:
-        """Queue ``snapshot`` (default: the last one) in the chosen style; returns the job id, or None
-        when it waits for the weights or could not be queued (the panel says why)."""
+        """Queue ``snapshot`` (default: the last one) in the chosen style and engine; returns the job id,
+        or None when it could not be queued (the panel says why). The detailed engine without its
+        weights never asks here: the fast engine paints the snapshot and a notice says why."""
         snapshot = Path(snapshot or self.last_snapshot)
         style = self._style_for(emotion)
         if style is None:
