@@ -90,6 +90,13 @@ def model_cache_dir() -> Path:
     return Path(override) if override else cache_dir("models")
 
 
+def user_cache_dir() -> Path:
+    """Where emocam keeps things it can rebuild (style vectors, ...): ``EMOCAM_CACHE_DIR``, else the
+    platform's per-user cache folder."""
+    override = os.environ.get("EMOCAM_CACHE_DIR")
+    return Path(override) if override else cache_dir()
+
+
 def log_dir() -> Path:
     """``EMOCAM_LOG_DIR``, else the platform's per-user log folder."""
     import platformdirs

@@ -4,8 +4,9 @@ crash or a hard cancel cannot take the app down.
 The parent puts :class:`StyleJob` values on a bounded queue; one child process (``spawn``: no
 inherited Qt or TensorFlow state) paints them in order and answers with small frozen event values
 (:class:`JobStarted`, :class:`JobProgress`, :class:`JobFinished`, :class:`JobFailed`,
-:class:`JobCancelled`). Before it imports TensorFlow the child limits itself to ``threads`` threads
-and lowers its priority, so the live video keeps its share of the CPU.
+:class:`JobCancelled`). Each job's ``settings.engine`` picks the painter: the fast pretrained network
+(onnxruntime, :mod:`emocam.style.fast`) or Gatys (TensorFlow, imported only for it). The child limits
+itself to ``threads`` threads and lowers its priority, so the live video keeps its share of the CPU.
 
 Cancel is cooperative: the parent raises a shared watermark (cancel every job up to id N); the child
 checks it between steps, so a job stops within one step. A watermark rather than an Event that the
@@ -40,12 +41,14 @@ _DONE = (JobFinished, JobFailed, JobCancelled)
 
 class StyleJobRunner:
     """Owns the painter process. Thread-safe: submit/cancel from the GUI thread, :meth:`poll` from a
-    worker thread. The child starts with the first job and stays for the next ones (TensorFlow and
-    the VGG19 are loaded once) until it has been idle ``idle_exit_s`` seconds, which gives its memory
+    worker thread. The child starts with the first job and stays for the next ones (the networks,
+    or TensorFlow and the VGG19, are loaded once) until it has been idle ``idle_exit_s`` seconds, which gives its memory
     (over 1 GB at 384 px) back; :meth:`close` ends it."""
 
-    def __init__(self, threads: int = 1, nice: int = 10, max_waiting: int = MAX_WAITING, idle_exit_s: float = 120.0):
+    def __init__(self, threads: int = 1, nice: int = 10, max_waiting: int = MAX_WAITING, idle_exit_s: float = 120.0,
+                 preload_fast: bool = False):
         self.threads, self.nice, self.max_waiting, self.idle_exit_s = threads, nice, max_waiting, idle_exit_s
+        self.preload_fast = preload_fast
         self._ctx = mp.get_context("spawn")
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -70,6 +73,12 @@ class StyleJobRunner:
             except queue.Full as e:
                 raise JobQueueFull(f"{self.max_waiting} avatars are already waiting; try again later") from e
             self._pending[job.job_id] = job
+
+    def warm_up(self) -> None:
+        """Start the painter now (with ``preload_fast``, it loads the fast engine's networks at once), so
+        the first avatar does not wait for a process to start."""
+        with self._lock:
+            self._ensure_child()
 
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel ``job_id`` and every job submitted before it (None: all jobs so far)."""
@@ -158,7 +167,8 @@ class StyleJobRunner:
 
         self._process = self._ctx.Process(
             target=child_main, name="emocam-style",
-            args=(self._jobs, self._events, self._cancel_upto, self.threads, self.nice, self.idle_exit_s),
+            args=(self._jobs, self._events, self._cancel_upto, self.threads, self.nice, self.idle_exit_s,
+                  self.preload_fast),
             daemon=True)
         self._process.start()
         log.info("style worker process %d started (%d thread(s))", self._process.pid, self.threads)

@@ -17,8 +17,9 @@ class JobQueueFull(RuntimeError):
 @dataclass(frozen=True)
 class StyleJob:
     """Paint ``content`` in ``style``; the PNG goes to ``output`` (or the next free name beside it).
-    ``weights``: a VGG19 file, None to find one. ``random_vgg_for_tests`` uses an untrained VGG19:
-    tests only, never set by the app."""
+    ``settings.engine`` picks the painter. ``weights``: a VGG19 file for the Gatys engine, None to find
+    one. ``networks``: the folder of the fast engine's pinned ONNX files, None for the shipped ones.
+    ``random_vgg_for_tests`` uses an untrained VGG19: tests only, never set by the app."""
 
     job_id: int
     content: Path
@@ -26,6 +27,7 @@ class StyleJob:
     output: Path
     settings: StyleSettings = StyleSettings()
     weights: Path | None = None
+    networks: Path | None = None
     random_vgg_for_tests: bool = False
 
 

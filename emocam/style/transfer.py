@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CONTENT_LAYERS = ("block5_conv2",)
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 _BGR_MEAN = (103.939, 116.779, 123.68)  # ImageNet means of the caffe-style VGG preprocessing
+ENGINES = ("fast", "gatys")  # the pretrained network (default) and the optimisation of this module
 MIN_SIDE = 32  # VGG19 halves the image four times before block5: smaller leaves nothing to compare
 
 
@@ -42,7 +43,9 @@ class StyleSettings:
     total variation is per pixel here, so it does not depend on the size). ``strength`` multiplies
     the style weight: 0 keeps the photo, 1 is the default, 4 is strong. ``tv_weight`` 1e7 on the mean
     absolute neighbour difference equals the tutorial's 30 on the sum for a ~330 px square image. ``preserve_colour`` keeps
-    the photo's colours; ``face_crop`` cuts a square around the largest face first."""
+    the photo's colours; ``face_crop`` cuts a square around the largest face first. ``engine``: "fast"
+    (the pretrained network of :mod:`emocam.style.fast`, which uses only size, strength, colour and
+    crop) or "gatys" (this module's optimisation, which needs the VGG19 weights)."""
 
     size: int = 384
     scales: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
@@ -55,8 +58,11 @@ class StyleSettings:
     preserve_colour: bool = False
     face_crop: bool = True
     preview_interval_s: float = 1.0
+    engine: str = "fast"
 
     def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise ValueError(f"StyleSettings.engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if not MIN_SIDE <= self.size <= 2048:
             raise ValueError(f"StyleSettings.size must be {MIN_SIDE}..2048 pixels, got {self.size}")
         if not self.scales or len(self.scales) != len(self.steps):

@@ -103,12 +103,12 @@ def find_weights() -> Path | None:
 
 def offline_message(source: WeightsSource = WeightsSource()) -> str:
     """What to do when there are no weights: both ways, with sizes and places."""
-    return (f"style transfer needs the ImageNet VGG19 weights ({FILE_NAME}, about {source.approx_mb} MB) "
-            f"and none were found (looked in: {', '.join(str(p) for p in candidate_paths())}). "
-            f"Either download them (needs internet; in the app say yes when asked, or run "
+    return (f"the detailed (Gatys) avatar engine needs the ImageNet VGG19 weights ({FILE_NAME}, about "
+            f"{source.approx_mb} MB) and none were found (looked in: {', '.join(str(p) for p in candidate_paths())}). "
+            f"Either download them (needs internet; in the app choose the detailed engine and say yes, or run "
             f"`python -m emocam stylize ... --download`; they go to {source.target}), "
             f"or copy the file from another computer to {REPO_WEIGHTS_DIR / FILE_NAME} "
-            f"(or point EMOCAM_VGG_WEIGHTS at it). Snapshots are saved either way.")
+            f"(or point EMOCAM_VGG_WEIGHTS at it). The fast engine needs none of this.")
 
 
 def require_weights(path: Path | None = None) -> WeightsCheck:

@@ -1,6 +1,7 @@
 """The avatar panel: pick a style, and each snapshot is painted into an avatar in a separate process
-while the video keeps running. Progress with ETA, cancel, live preview, and a before/after gallery.
-The VGG19 weights are never fetched without asking (:mod:`ui.avatars.weights_gate`).
+while the video keeps running. Progress with ETA, cancel, preview, a before/after gallery, and a live
+avatar of the followed face. The fast engine (default) needs nothing; the detailed engine's VGG19
+weights are offered only from its own setting (:mod:`ui.avatars.engine_choice`), never by a snapshot.
 """
 
 from __future__ import annotations
@@ -11,52 +12,62 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PyQt5.QtCore import QSettings, QSize, Qt, pyqtSignal
+from PyQt5.QtCore import QSettings, QSize, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QPixmap
-from PyQt5.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
-                             QProgressBar, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                             QVBoxLayout, QWidget)
 
 from emocam.live.sources import IMAGE_SUFFIXES
+from emocam.style.credits import credits_text
 from emocam.style.images import STYLE_FOR_EMOTION, builtin_styles, result_path
 from emocam.style.jobs import JobQueueFull, StyleJob, StyleJobRunner
 from emocam.style.transfer import StyleSettings, format_eta
 from emocam.style.vgg_weights import WeightsSource
+from emocam.types import Face, FrameResult
 from ..widgets.notice_bar import NoticeBar
 from ..qt_convert import rgb_to_qimage
-from .style_picker import AvatarGallery, StylePicker
-from .style_settings import PanelSettings
-from .style_worker import StyleJobWorker
-from .weights_gate import WeightsGate
+from ..avatars.engine_choice import EngineChoice
+from ..avatars.live_avatar import LiveAvatarView
+from ..avatars.style_options import SIZES, StyleOptions, fast_strength
+from ..avatars.style_picker import AvatarGallery, StylePicker
+from ..avatars.style_settings import PanelSettings
+from ..avatars.style_worker import StyleJobWorker
 
 log = logging.getLogger(__name__)
-SIZES = {256: "Quick (256 px)", 384: "Normal (384 px)", 512: "Fine (512 px)"}
 
 
 class StylePanel(QWidget):
-    """Paints snapshots into avatars. Connect ``MainWindow.snapshot_saved`` to :meth:`stylize_snapshot`;
-    ``avatar_saved(Path)`` fires for each finished avatar (a PNG beside its snapshot).
+    """Paints snapshots into avatars. Connect ``MainWindow.snapshot_saved`` to :meth:`stylize_snapshot`
+    and hand each shown frame to :meth:`show_live_frame`; ``avatar_saved(Path)`` fires for each
+    finished avatar (a PNG beside its snapshot).
 
-    ``runner``, ``weights_source``, ``sizes`` and ``base_settings`` exist for tests (tiny jobs, a local
-    server); ``random_vgg_for_tests`` paints with an untrained VGG19 and is never set by the app."""
+    ``runner``, ``weights_source``, ``sizes``, ``base_settings`` and ``live_painter`` exist for tests
+    (tiny jobs, a local server); ``random_vgg_for_tests`` paints with an untrained VGG19 and is never
+    set by the app."""
 
     avatar_saved = pyqtSignal(object)
 
     def __init__(self, settings: QSettings | None = None, runner: StyleJobRunner | None = None,
                  weights_source: WeightsSource = WeightsSource(), sizes=tuple(SIZES),
-                 base_settings: StyleSettings = StyleSettings(), random_vgg_for_tests: bool = False, parent=None):
+                 base_settings: StyleSettings = StyleSettings(), random_vgg_for_tests: bool = False,
+                 live_painter=None, parent=None):
         super().__init__(parent)
         self.prefs = PanelSettings(settings)
         self._owns_runner = runner is None
-        self.runner = runner or StyleJobRunner(threads=max(1, (os.cpu_count() or 2) - 1))
+        self.runner = runner or StyleJobRunner(threads=max(1, (os.cpu_count() or 2) - 1), preload_fast=True)
         self.base_settings = base_settings
         self._random_vgg = random_vgg_for_tests
         self.last_snapshot: Path | None = None
         self.jobs: dict[int, StyleJob] = {}
         self._current: int | None = None
         self._first_step_at: float | None = None
-        self._waiting: tuple[Path, str | None] | None = None  # the snapshot to paint once weights are here
+        self.notice = NoticeBar(self)
+        self.engine = EngineChoice(self.prefs, self.notice, weights_source, parent=self)
+        self.live = LiveAvatarView(parent=self) if live_painter is None else LiveAvatarView(
+            painter_factory=live_painter, parent=self)
+        self.live.live_failed.connect(self.notice.show_notice)
         self._build(sizes)
-        self.gate = WeightsGate(self.prefs, self.notice, weights_source, parent=self)
+        self.gate = self.engine.gate
         self.gate.weights_ready.connect(self._on_weights_ready)
         self.gate.status_changed.connect(self.status.setText)
         self.gate.progressed.connect(self._on_download_progressed)
@@ -68,6 +79,10 @@ class StylePanel(QWidget):
                              (self.worker.job_cancelled, self._on_job_cancelled)):
             signal.connect(slot)
         self.worker.start()
+        self._warm_timer = QTimer(self, singleShot=True, interval=500)
+        self._warm_timer.timeout.connect(self.runner.warm_up)
+        if self._owns_runner and self.engine.engine == "fast":  # the first Space then paints at once
+            self._warm_timer.start()
         if QApplication.instance() is not None:
             QApplication.instance().aboutToQuit.connect(self.shutdown)
 
@@ -84,20 +99,10 @@ class StylePanel(QWidget):
         self.paint_button.setEnabled(False)
         self.cancel_button = self._button("Cancel", self._on_cancel_clicked)
         self.cancel_button.setEnabled(False)
-        self.strength = QSlider(Qt.Horizontal, self, minimum=0, maximum=100, value=self.prefs.strength_slider)
-        self.strength.setFocusPolicy(Qt.NoFocus)
-        self.strength_label = QLabel(self)
-        self.strength.valueChanged.connect(self._on_strength_changed)
-        self.size_box = QComboBox(self)
-        self.size_box.setFocusPolicy(Qt.NoFocus)
-        for size in sizes:
-            self.size_box.addItem(SIZES.get(size, f"{size} px"), size)
-        self.size_box.setCurrentIndex(max(0, self.size_box.findData(self.prefs.size)))
-        self.size_box.currentIndexChanged.connect(lambda _: setattr(self.prefs, "size", self.size_box.currentData()))
-        self.checks = {key: self._check(text, key) for key, text in (
-            ("auto", "Paint every snapshot"), ("face_crop", "Centre on the face"),
-            ("preserve_colour", "Keep the photo's colours"), ("match_emotion", "Style follows the emotion"))}
-        self.notice = NoticeBar(self)
+        self.credits_button = self._button("Credits", self.show_credits)
+        self.options = StyleOptions(self.prefs, self.engine, sizes, parent=self)
+        self.strength, self.strength_label = self.options.strength, self.options.strength_label
+        self.size_box, self.checks = self.options.size_box, self.options.checks
         self.status = QLabel("Take a snapshot to paint an avatar.", self)
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
@@ -106,26 +111,17 @@ class StylePanel(QWidget):
         self.preview.setStyleSheet("background: #202225; border-radius: 6px;")
         self.gallery = AvatarGallery(self)
         self._lay_out()
-        self._on_strength_changed(self.strength.value())
 
     def _lay_out(self) -> None:
-        options = QGridLayout()
-        options.setColumnStretch(1, 1)
-        options.addWidget(QLabel("Strength", self), 0, 0)
-        options.addWidget(self.strength, 0, 1)
-        options.addWidget(self.strength_label, 0, 2)
-        options.addWidget(QLabel("Size", self), 1, 0)
-        options.addWidget(self.size_box, 1, 1, 1, 2)
-        for i, box in enumerate(self.checks.values()):
-            options.addWidget(box, 2 + i, 0, 1, 3)
         buttons = QHBoxLayout()
-        for button in (self.add_style_button, self.paint_button):
+        for button in (self.add_style_button, self.paint_button, self.credits_button):
             buttons.addWidget(button)
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
-        for item in (self.picker, buttons, options, self.notice, self.status, running, self.preview, self.gallery):
+        for item in (self.picker, buttons, self.options, self.live, self.notice, self.status, running, self.preview,
+                     self.gallery):
             layout.addLayout(item) if not isinstance(item, QWidget) else layout.addWidget(item)
 
     def _button(self, text: str, slot) -> QPushButton:
@@ -133,13 +129,6 @@ class StylePanel(QWidget):
         button.setFocusPolicy(Qt.NoFocus)  # Space belongs to the snapshot shortcut
         button.clicked.connect(slot)
         return button
-
-    def _check(self, text: str, key: str) -> QCheckBox:
-        box = QCheckBox(text, self)
-        box.setFocusPolicy(Qt.NoFocus)
-        box.setChecked(getattr(self.prefs, key))
-        box.toggled.connect(lambda on: setattr(self.prefs, key, on))
-        return box
 
     # ----- snapshots and jobs
     def stylize_snapshot(self, snapshot: Path, emotion: str | None = None) -> None:
@@ -153,19 +142,22 @@ class StylePanel(QWidget):
             self.status.setText(f"Snapshot {self.last_snapshot.name} ready: press Paint.")
 
     def paint(self, snapshot: Path | None = None, emotion: str | None = None) -> int | None:
-        """Queue ``snapshot`` (default: the last one) in the chosen style; returns the job id, or None
-        when it waits for the weights or could not be queued (the panel says why)."""
+        """Queue ``snapshot`` (default: the last one) in the chosen style and engine; returns the job id,
+        or None when it could not be queued (the panel says why). The detailed engine without its
+        weights never asks here: the fast engine paints the snapshot and a notice says why."""
         snapshot = Path(snapshot or self.last_snapshot)
         style = self._style_for(emotion)
         if style is None:
             self.notice.show_notice("No style to paint with: add a style image first.")
             return None
-        weights = self.gate.available()
-        if weights is None and not self._random_vgg:
-            self._waiting = (snapshot, emotion)  # painted when the weights arrive; the newest wins
-            self.gate.request()
-            return None
-        job = StyleJob(self.runner.next_id(), snapshot, style, result_path(snapshot, style), self.job_settings(),
+        settings, weights = self.job_settings(), None
+        if settings.engine == "gatys" and not self._random_vgg:
+            weights = self.engine.weights()
+            if weights is None:  # never a dialog from a snapshot: the fast engine paints this one
+                settings = replace(settings, engine="fast", strength=fast_strength(self.strength.value()))
+                self.notice.show_notice("Painted with the fast engine: the detailed engine needs the VGG19 "
+                                        "weights (Engine: \"Get VGG19 weights...\").")
+        job = StyleJob(self.runner.next_id(), snapshot, style, result_path(snapshot, style), settings,
                        weights=weights, random_vgg_for_tests=self._random_vgg)
         try:
             self.runner.submit(job)
@@ -179,14 +171,21 @@ class StylePanel(QWidget):
 
     def job_settings(self) -> StyleSettings:
         """The chosen options on top of ``base_settings``."""
-        return replace(self.base_settings, size=self.size_box.currentData(), strength=self.strength_value,
-                       face_crop=self.checks["face_crop"].isChecked(),
-                       preserve_colour=self.checks["preserve_colour"].isChecked())
+        return self.options.settings(self.base_settings)
 
-    @property
-    def strength_value(self) -> float:
-        """Slider 0..100 -> 0.25x..4x the style weight (50 = 1x): even steps feel even."""
-        return round(4 ** ((self.strength.value() - 50) / 50), 2)
+    def show_live_frame(self, result: FrameResult, face: Face | None = None) -> None:
+        """A frame was shown: with Live avatar on, paint ``face`` (the followed one; None: the largest).
+        Cheap; call it for every shown frame, the painter takes the newest only."""
+        if not self.live.running:
+            return
+        face = face if face is not None else result.largest
+        style = self._style_for(face.emotion.name if face is not None else None)
+        strength = fast_strength(self.strength.value())
+        self.live.show_frame(result, face, style, strength, self.checks["preserve_colour"].isChecked())
+
+    def show_credits(self) -> None:
+        """Where the avatar networks come from, and their licences."""
+        QMessageBox.information(self, "Avatar networks: credits", credits_text())
 
     def _style_for(self, emotion: str | None) -> Path | None:
         if emotion and self.checks["match_emotion"].isChecked():
@@ -217,8 +216,10 @@ class StylePanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setValue(round(1000 * event.fraction))
         waiting = len(self.jobs) - 1
-        self.status.setText(f"Painting in {self.jobs[event.job_id].style.stem}: step {event.step}/{event.total} "
-                            f"{format_eta(now - self._first_step_at, event.fraction)}"
+        job = self.jobs[event.job_id]
+        detail = (f"step {event.step}/{event.total} {format_eta(now - self._first_step_at, event.fraction)}"
+                  if job.settings.engine == "gatys" else "")
+        self.status.setText(f"Painting in {job.style.stem}: {detail}".rstrip(": ")
                             + (f" ({waiting} more waiting)" if waiting > 0 else ""))
         if event.preview is not None:
             self._show_image(QPixmap.fromImage(rgb_to_qimage(event.preview)))
@@ -228,7 +229,8 @@ class StylePanel(QWidget):
         if job is not None:
             self.gallery.add_result(job.content, event.output)
             self._show_image(QPixmap(str(event.output)))
-            self.status.setText(f"Avatar saved in {job.style.stem} ({event.seconds:.0f} s); "
+            took = f"{event.seconds:.0f} s" if event.seconds >= 10 else f"{event.seconds:.1f} s"
+            self.status.setText(f"Avatar saved in {job.style.stem} ({took}); "
                                 "double-click it below to open it.")
             self.status.setToolTip(str(event.output))
             self.avatar_saved.emit(event.output)
@@ -265,11 +267,7 @@ class StylePanel(QWidget):
             self.worker.cancel(self._current if self._current is not None else min(self.jobs))
             self.status.setText("Cancelling...")
 
-    # ----- options
-    def _on_strength_changed(self, value: int) -> None:
-        self.prefs.strength_slider = value
-        self.strength_label.setText(f"×{self.strength_value:g}")
-
+    # ----- styles
     def _on_add_style_clicked(self) -> None:
         patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(self, "Add a style image", str(Path.home()), f"Images ({patterns})")
@@ -286,9 +284,8 @@ class StylePanel(QWidget):
 
     # ----- weights
     def _on_weights_ready(self, path: Path) -> None:
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            self.paint(*waiting)
+        self.notice.hide()
+        self.status.setText(f"VGG19 weights ready: the detailed engine paints the next snapshot ({Path(path).name}).")
 
     def _on_download_progressed(self, fraction: float, text: str) -> None:
         self.progress.setRange(0, 1000)
@@ -301,10 +298,13 @@ class StylePanel(QWidget):
     def shutdown(self) -> None:
         """Stop the workers and end the painter process if the panel started it (its jobs are
         dropped: a half-painted avatar is worth nothing). Takes well under a second; safe to call twice."""
+        self._warm_timer.stop()
         self.gate.shutdown()
+        self.live.stop()
         self.worker.stop(500)
         if self._owns_runner:
             self.runner.close(timeout=0.3)
 
     def running_threads(self) -> int:
-        return sum(1 for w in (self.worker, self.gate.worker) if w is not None and w.isRunning())
+        return (sum(1 for w in (self.worker, self.gate.worker) if w is not None and w.isRunning())
+                + self.live.running_threads())

@@ -7,7 +7,7 @@ from pathlib import Path
 from PyQt5.QtCore import QSettings
 
 _DEFAULTS = {"style": "mosaic", "strength_slider": 50, "size": 384, "auto": True, "face_crop": True,
-             "preserve_colour": False, "match_emotion": False}
+             "preserve_colour": False, "match_emotion": False, "engine": "fast"}
 
 
 class PanelSettings:

@@ -1,5 +1,5 @@
-"""Workers for the avatar painter: one relays the painter process's events as signals, one fetches or
-checks the VGG19 weights. Each is one loop with one stop flag (see :mod:`ui.workers`)."""
+"""Workers for the avatar painters: one relays the painter process's events as signals, one drives the
+live avatar painter, one fetches or checks the VGG19 weights. Each is one loop with one stop flag (see :mod:`ui.workers`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from PyQt5.QtCore import pyqtSignal
 
 from emocam.style.jobs import JobCancelled, JobFailed, JobFinished, JobProgress, JobStarted, StyleJobRunner
+from emocam.style.live import LiveFailed, LivePainter
 from emocam.style.vgg_weights import DownloadCancelled, WeightsSource, check_weights, download_weights
 from ..workers import StoppableThread
 
@@ -89,3 +90,24 @@ class WeightsWorker(StoppableThread):
         except (OSError, ValueError) as e:  # offline, corrupt, not VGG19: all explained in the message
             log.warning("VGG19 weights not available: %s", e)
             self.weights_failed.emit(str(e))
+
+
+class LiveAvatarWorker(StoppableThread):
+    """Drives a :class:`~emocam.style.live.LivePainter`: sends it the newest face and emits each painting
+    as ``avatar_painted(LiveAvatar)``, or ``live_failed(str)`` once if painting stopped. Starts with
+    ``start()``; ends on ``stop()`` (the painter's process stays: :meth:`LivePainter.close`)."""
+
+    avatar_painted = pyqtSignal(object)  # LiveAvatar
+    live_failed = pyqtSignal(str)
+
+    def __init__(self, painter: LivePainter, parent=None):
+        super().__init__(parent)
+        self.painter = painter
+
+    def run(self) -> None:
+        while not self._stopping:
+            answer = self.painter.poll(0.05)
+            if isinstance(answer, LiveFailed):
+                self.live_failed.emit(answer.message)
+            elif answer is not None:
+                self.avatar_painted.emit(answer)

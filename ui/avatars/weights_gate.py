@@ -1,6 +1,7 @@
-"""Getting the VGG19 weights in the app, only with the user's yes.
+"""Getting the VGG19 weights for the detailed (Gatys) engine in the app, only with the user's yes and
+only from that engine's settings (:mod:`ui.avatars.engine_choice`), never because of a snapshot.
 
-The first time they are missing, a dialog says what (about 80 MB), from where and to where, and
+When they are missing, a dialog says what (about 80 MB), from where and to where, and
 offers a copy the user already has instead; "Not now" leaves a notice with the same two ways, and
 is not asked again this session. Downloading and checking run in a :class:`WeightsWorker`.
 """
@@ -59,12 +60,12 @@ class WeightsGate(QObject):
             self._show_notice("Snapshot saved, but no avatar: ")
             return
         box = QMessageBox(QMessageBox.Question, "Download the style-transfer network?",
-                          "Avatars are painted with VGG19, a network trained on ImageNet. "
-                          "Its weights are not on this computer yet.", parent=self.parent())
+                          "The detailed avatar engine paints with VGG19, a network trained on ImageNet. "
+                          "Its weights are not on this computer yet (the fast engine needs none).", parent=self.parent())
         box.setInformativeText(
             f"Download about {self.source.approx_mb} MB from {self.source.url} into {self.source.target}? "
             f"This happens once. Or choose a copy of {FILE_NAME} you already have. "
-            "Your snapshot is saved either way.")
+            "Until then the fast engine paints your snapshots.")
         self.buttons = {"download": box.addButton(f"Download ({self.source.approx_mb} MB)", QMessageBox.AcceptRole),
                         "choose": box.addButton("Choose file...", QMessageBox.ActionRole),
                         "not now": box.addButton("Not now", QMessageBox.RejectRole)}

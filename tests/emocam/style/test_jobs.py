@@ -1,5 +1,6 @@
-"""The painter process: a real child process (spawn) running real jobs on an untrained VGG19 at tiny
-sizes; progress, cancel, failures and crashes come back as events, and the runner carries on."""
+"""The painter process: a real child process (spawn) running real jobs, with the fast engine's shipped
+networks and the Gatys engine on an untrained VGG19 at tiny sizes; progress, cancel, failures and
+crashes come back as events, and the runner carries on."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from emocam.style.jobs import (JobCancelled, JobFailed, JobFinished, JobProgress
 from emocam.style.transfer import StyleSettings
 from tests.emocam.vgg_files import process_running
 
-QUICK = StyleSettings(size=64, scales=(0.5, 1.0), steps=(3, 3), face_crop=False, preview_interval_s=0)
-LONG = StyleSettings(size=64, scales=(0.5, 1.0), steps=(5000, 1), face_crop=False)
+QUICK = StyleSettings(size=64, scales=(0.5, 1.0), steps=(3, 3), face_crop=False, preview_interval_s=0, engine="gatys")
+LONG = StyleSettings(size=64, scales=(0.5, 1.0), steps=(5000, 1), face_crop=False, engine="gatys")
+FAST = StyleSettings(size=96, face_crop=False)
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +100,62 @@ def test_cancel_all_includes_waiting_jobs(runner, content) -> None:
     events = collect(runner, finished(second.job_id), timeout=10)
     done = {e.job_id: type(e) for e in events if isinstance(e, (JobFinished, JobCancelled, JobFailed))}
     assert done == {first.job_id: JobCancelled, second.job_id: JobCancelled}
+
+
+def test_a_fast_job_paints_in_the_same_process_and_reports_three_steps(runner, content) -> None:
+    j = job(runner, content, FAST)
+    runner.submit(j)
+    events = collect(runner, finished(j.job_id))
+    assert isinstance(events[-1], JobFinished) and events[-1].seconds < 30
+    assert [e.step for e in events if isinstance(e, JobProgress)] == [1, 2, 3]
+    painted, photo = cv2.imread(str(j.output)), cv2.resize(cv2.imread(str(content)), (96, 96))
+    assert painted.shape == (96, 96, 3) and abs(painted.astype(int) - photo.astype(int)).mean() > 10
+
+
+def test_a_fast_job_behind_a_crash_or_a_cancel_still_paints(runner, content) -> None:
+    victim, fast = job(runner, content, LONG), job(runner, content, FAST)
+    runner.submit(victim)
+    runner.submit(fast)
+    collect(runner, lambda e: isinstance(e, JobProgress))
+    os.kill(runner.pid, signal.SIGKILL)
+    events = collect(runner, finished(fast.job_id))
+    assert [(type(e), e.job_id) for e in events if isinstance(e, (JobFailed, JobFinished))] == [
+        (JobFailed, victim.job_id), (JobFinished, fast.job_id)]
+    first, second = job(runner, content, LONG), job(runner, content, FAST)
+    runner.submit(first)
+    runner.submit(second)
+    collect(runner, lambda e: isinstance(e, JobProgress))
+    runner.cancel()
+    done = {e.job_id: type(e) for e in collect(runner, finished(second.job_id), timeout=10)
+            if isinstance(e, (JobFinished, JobCancelled, JobFailed))}
+    assert done == {first.job_id: JobCancelled, second.job_id: JobCancelled}
+    assert not second.output.exists()
+
+
+def test_a_warmed_up_painter_has_the_fast_engine_ready_for_the_first_avatar(content) -> None:
+    warm = StyleJobRunner(threads=1, preload_fast=True)
+    try:
+        warm.warm_up()
+        assert warm.pid is not None and not warm.busy
+        first = job(warm, content, FAST)
+        warm.submit(first)
+        events = collect(warm, finished(first.job_id))
+        assert isinstance(events[-1], JobFinished) and first.output.is_file()
+    finally:
+        warm.close()
+    assert warm.pid is None
+
+
+def test_a_damaged_network_fails_the_job_with_the_reason(runner, content, tmp_path) -> None:
+    from emocam.style.networks import NETWORKS_DIR, PINNED
+
+    for pinned in PINNED:
+        (tmp_path / pinned.name).write_bytes((NETWORKS_DIR / pinned.name).read_bytes()[:-10])
+    broken = job(runner, content, FAST, networks=tmp_path)
+    runner.submit(broken)
+    event = collect(runner, finished(broken.job_id))[-1]
+    assert isinstance(event, JobFailed) and "refused" in event.message and "damaged or was replaced" in event.message
+    assert not broken.output.exists()
 
 
 def test_a_failing_job_becomes_a_message_and_the_next_runs(runner, content, tmp_path) -> None:
@@ -186,7 +244,7 @@ from emocam.style.jobs import JobProgress, StyleJob, StyleJobRunner
 from emocam.style.transfer import StyleSettings
 from tests.emocam.vgg_files import process_running
 runner = StyleJobRunner(threads=1)
-settings = StyleSettings(size=64, scales=(1.0,), steps=(100000,), face_crop=False)
+settings = StyleSettings(size=64, scales=(1.0,), steps=(100000,), face_crop=False, engine="gatys")
 runner.submit(StyleJob(runner.next_id(), Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), settings,
                        random_vgg_for_tests=True))
 while not isinstance(runner.poll(0.5), JobProgress):

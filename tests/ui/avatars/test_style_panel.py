@@ -1,6 +1,7 @@
-"""The avatar panel with a real painter process (untrained VGG19, tiny jobs): snapshot -> avatar with
-progress, preview and gallery; cancel; a crash shown and survived; and the weights consent flow
-(asked first, offline, downloaded from a local server, chosen file)."""
+"""The avatar panel with a real painter process: the fast engine (shipped networks) paints a snapshot
+with no dialog; the detailed engine (untrained VGG19, tiny jobs) with progress, preview and gallery;
+cancel; a crash shown and survived; the weights consent flow, reached only from the engine setting
+(asked first, offline, downloaded from a local server, chosen file); and the live avatar."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from PyQt5.QtCore import QSettings, Qt
 from PyQt5.QtWidgets import QFileDialog, QPushButton
@@ -22,11 +24,12 @@ from emocam.style.images import STYLES_DIR, builtin_styles
 from emocam.style.jobs import StyleJobRunner
 from emocam.style.transfer import StyleSettings
 from emocam.style.vgg_weights import FILE_NAME, WeightsSource
+from emocam.types import Box, Face, Frame, FrameResult, Prediction
 from tests.emocam.vgg_files import closed_port_url, process_running, serve_bytes, write_random_vgg19_notop
 from ui.avatars.style_panel import StylePanel
 
-QUICK = StyleSettings(scales=(0.5, 1.0), steps=(3, 3), preview_interval_s=0)
-LONG = StyleSettings(scales=(0.5, 1.0), steps=(5000, 1), preview_interval_s=0.2)
+QUICK = StyleSettings(scales=(0.5, 1.0), steps=(3, 3), preview_interval_s=0, engine="gatys")
+LONG = StyleSettings(scales=(0.5, 1.0), steps=(5000, 1), preview_interval_s=0.2, engine="gatys")
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +66,11 @@ def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make_panel(qtbot, tmp_path, runner):
     panels = []
 
-    def make(base=QUICK, random_vgg=True, settings_file="panel.ini", own_runner=False, **kwargs) -> StylePanel:
+    def make(base=QUICK, random_vgg=True, settings_file="panel.ini", own_runner=False, engine="gatys",
+             **kwargs) -> StylePanel:
         settings = QSettings(str(tmp_path / settings_file), QSettings.IniFormat)
+        if engine is not None:
+            settings.setValue("avatar/engine", engine)
         panel = StylePanel(settings, runner=None if own_runner else runner, sizes=(64,), base_settings=base,
                            random_vgg_for_tests=random_vgg, **kwargs)
         qtbot.addWidget(panel)
@@ -171,7 +177,8 @@ def test_the_style_can_follow_the_emotion(make_panel) -> None:
 def test_controls_never_take_the_snapshot_key(make_panel) -> None:
     panel = make_panel()
     controls = [panel.add_style_button, panel.paint_button, panel.cancel_button, *panel.checks.values(),
-                panel.strength, panel.size_box, panel.picker, panel.gallery]
+                panel.strength, panel.size_box, panel.picker, panel.gallery, panel.engine.box,
+                panel.engine.weights_button, panel.live.toggle, panel.credits_button]
     takers = [w for w in controls if w.focusPolicy() != Qt.NoFocus]
     assert takers == [], "Space must stay the snapshot shortcut"
 
@@ -187,26 +194,36 @@ def _click(box, text: str) -> None:
     button.click()
 
 
+def choose_detailed(panel: StylePanel) -> None:
+    panel.engine.set_engine("gatys")
+
+
 def test_missing_weights_ask_first_and_not_now_leaves_a_notice(make_panel, snapshot, no_weights, qtbot) -> None:
-    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()))
-    pid = panel.runner.pid
-    panel.stylize_snapshot(snapshot)
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()), engine="fast")
+    assert panel.gate.consent_box is None
+    choose_detailed(panel)
     box = panel.gate.consent_box
     assert box is not None and box.isVisible()
     text = box.text() + box.informativeText()
     assert "about 80 MB" in text and closed_port_url().split("/")[2].split(":")[0] in text
-    assert str(no_weights) in text and "Your snapshot is saved either way" in text
+    assert str(no_weights) in text and "the fast engine paints your snapshots" in text
     _click(box, "Not now")
     assert "copy the file" in panel.notice.text and "download them" in panel.notice.text
     assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
-    panel.stylize_snapshot(snapshot)  # the next snapshot does not ask again
-    assert panel.gate.consent_box is None and panel.notice.isVisible()
-    assert not no_weights.exists() and snapshot.is_file() and panel.runner.pid == pid and not panel.jobs
+    assert panel.engine.weights_button.isVisible()
+    with qtbot.waitSignal(panel.avatar_saved, timeout=60000):
+        panel.stylize_snapshot(snapshot)  # a snapshot never asks: the fast engine paints it
+    assert panel.gate.consent_box is None and "Painted with the fast engine" in panel.notice.text
+    assert not no_weights.exists() and snapshot.is_file() and panel.gallery.count() == 1
+    panel.engine.weights_button.click()  # asked again only from the engine setting
+    assert panel.gate.consent_box is not None
+    _click(panel.gate.consent_box, "Not now")
 
 
 def test_offline_download_explains_both_ways(make_panel, snapshot, no_weights, qtbot) -> None:
-    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url(), cache_dir=no_weights.parent))
-    panel.stylize_snapshot(snapshot)
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url(), cache_dir=no_weights.parent),
+                       engine="fast")
+    choose_detailed(panel)
     with qtbot.waitSignal(panel.gate.status_changed, timeout=15000,
                           check_params_cb=lambda text: text.startswith("No avatar")):
         _click(panel.gate.consent_box, "Download")
@@ -215,27 +232,31 @@ def test_offline_download_explains_both_ways(make_panel, snapshot, no_weights, q
     assert not no_weights.exists() and not panel.jobs and panel.running_threads() == 1
 
 
-def test_download_after_yes_shows_progress_then_paints_the_snapshot(make_panel, snapshot, no_weights, vgg_file,
-                                                                    qtbot) -> None:
+def test_download_after_yes_shows_progress_then_the_detailed_engine_paints(make_panel, snapshot, no_weights,
+                                                                          vgg_file, qtbot) -> None:
     payload = vgg_file.read_bytes()
     with serve_bytes(payload, chunk_delay=0.0005) as url:
         source = WeightsSource(url=url, md5=hashlib.md5(payload).hexdigest(), cache_dir=no_weights.parent)
-        panel = make_panel(random_vgg=False, weights_source=source)
+        panel = make_panel(random_vgg=False, weights_source=source, engine="fast")
         fractions = []
         panel.gate.progressed.connect(lambda f, text: fractions.append(f))
-        panel.stylize_snapshot(snapshot)
-        with qtbot.waitSignal(panel.avatar_saved, timeout=120000):
+        choose_detailed(panel)
+        with qtbot.waitSignal(panel.gate.weights_ready, timeout=120000):
             _click(panel.gate.consent_box, "Download")
     assert no_weights.read_bytes() == payload
     assert len(fractions) > 10 and max(fractions) == 1.0
-    assert panel.gallery.count() == 1 and panel.prefs.weights == no_weights
+    assert not panel.engine.weights_button.isVisible()
+    with qtbot.waitSignal(panel.avatar_saved, timeout=120000):
+        panel.stylize_snapshot(snapshot)
+    job_settings = panel.job_settings()
+    assert job_settings.engine == "gatys" and panel.gallery.count() == 1 and panel.prefs.weights == no_weights
 
 
 def test_a_download_can_be_cancelled(make_panel, snapshot, no_weights, qtbot) -> None:
     with serve_bytes(b"x" * 5_000_000, chunk_delay=0.02) as url:
         panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=url, md5=None,
-                                                                          cache_dir=no_weights.parent))
-        panel.stylize_snapshot(snapshot)
+                                                                          cache_dir=no_weights.parent), engine="fast")
+        choose_detailed(panel)
         with qtbot.waitSignal(panel.gate.progressed, timeout=10000):
             _click(panel.gate.consent_box, "Download")
         assert panel.cancel_button.isEnabled()
@@ -246,26 +267,101 @@ def test_a_download_can_be_cancelled(make_panel, snapshot, no_weights, qtbot) ->
 
 def test_a_chosen_file_is_checked_before_use(make_panel, snapshot, no_weights, vgg_file, tmp_path, qtbot,
                                              monkeypatch) -> None:
-    panel = make_panel(random_vgg=False)
+    panel = make_panel(random_vgg=False, engine="fast")
     bad = tmp_path / "bad.h5"
     bad.write_bytes(b"nope")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
-    panel.stylize_snapshot(snapshot)
+    choose_detailed(panel)
     _click(panel.gate.consent_box, "Choose file")
     qtbot.waitUntil(lambda: "not a readable HDF5 file" in panel.notice.text, timeout=10000)
     assert panel.prefs.weights is None and not panel.jobs
     with qtbot.waitSignal(panel.gate.weights_ready, timeout=15000):
         panel.gate.use_file(vgg_file)
-    assert panel.prefs.weights == vgg_file and panel.jobs, "the waiting snapshot is painted"
+    assert panel.prefs.weights == vgg_file and panel.engine.weights() == vgg_file
+    job_id = panel.paint(snapshot)
+    assert panel.jobs[job_id].weights == vgg_file and panel.jobs[job_id].settings.engine == "gatys"
 
 
 @pytest.mark.parametrize("key", [Qt.Key_Return, Qt.Key_Space, Qt.Key_Escape])
 def test_keys_on_the_consent_box_never_start_a_download(make_panel, snapshot, no_weights, qtbot, key) -> None:
-    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()))
-    panel.stylize_snapshot(snapshot)
+    panel = make_panel(random_vgg=False, weights_source=WeightsSource(url=closed_port_url()), engine="fast")
+    choose_detailed(panel)
     box = panel.gate.consent_box
     assert box.defaultButton().text() == "Not now" and box.escapeButton().text() == "Not now"
     qtbot.keyClick(box.focusWidget() or box, key)
     qtbot.waitUntil(lambda: panel.gate.consent_box is None, timeout=3000)
     assert "copy the file" in panel.notice.text  # answered "Not now"
     assert not no_weights.exists()
+
+
+# ---------------------------------------------------------------- the fast engine and the live avatar
+
+def test_by_default_a_snapshot_is_painted_quickly_with_no_dialog(make_panel, snapshot, no_weights, qtbot) -> None:
+    panel = make_panel(random_vgg=False, engine=None)  # the settings a fresh install has
+    assert panel.engine.engine == "fast" and not panel.engine.weights_button.isVisible()
+    with qtbot.waitSignal(panel.avatar_saved, timeout=60000) as saved:
+        panel.stylize_snapshot(snapshot)
+        assert panel.gate.consent_box is None
+    assert panel.gate.consent_box is None and not panel.notice.isVisible() and not no_weights.exists()
+    painted = cv2.imread(str(saved.args[0]))
+    photo = cv2.resize(cv2.imread(str(snapshot)), painted.shape[1::-1])
+    assert painted.shape == (64, 64, 3) and abs(painted.astype(int) - photo.astype(int)).mean() > 10
+    assert re.match(r"Avatar saved in mosaic \(\d+\.\d s\)", panel.status.text()), panel.status.text()
+    assert panel.gallery.results == [saved.args[0]]
+
+
+def test_fast_strength_runs_from_the_photo_to_one_and_a_half(make_panel) -> None:
+    panel = make_panel(engine=None)
+    expected = {0: 0.0, 25: 0.5, 50: 1.0, 100: 1.5}
+    for slider, strength in expected.items():
+        panel.strength.setValue(slider)
+        assert panel.job_settings().strength == strength and panel.strength_label.text() == f"×{strength:g}"
+
+
+def _result(index: int, emotion: int = 4) -> FrameResult:
+    image = cv2.cvtColor(cv2.imread(str(DEMO_IMAGE)), cv2.COLOR_BGR2RGB)
+    probabilities = np.full(7, 0.02)
+    probabilities[emotion] = 0.88
+    face = Face(Box(150, 90, 210, 210), Prediction.from_array(probabilities), emotion, track_id=1)
+    return FrameResult(Frame(image, index, time.monotonic(), "test"), (face,))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_live_avatar_paints_the_newest_frame_and_follows_the_emotion(make_panel, qtbot) -> None:
+    panel = make_panel(engine=None)
+    panel.show_live_frame(_result(0))  # off: nothing happens, no process
+    assert panel.live.painter is None and not panel.live.view.isVisible()
+    panel.checks["match_emotion"].setChecked(True)
+    panel.live.toggle.setChecked(True)
+    assert panel.live.view.isVisible() and panel.running_threads() == 2
+    frames = iter(range(1, 100000))
+    deadline = time.monotonic() + 60
+    while (panel.live.last is None or len(panel.live._painted_at) < 5) and time.monotonic() < deadline:
+        panel.show_live_frame(_result(next(frames)))  # faster than it paints: the extra frames are dropped
+        qtbot.wait(5)
+    avatar, painter = panel.live.last, panel.live.painter
+    assert avatar is not None and avatar.image.shape == (256, 256, 3)
+    assert avatar.style == STYLES_DIR / "rain.png", "Sad -> rain when the style follows the emotion"
+    assert painter.dropped > 0 and painter.painted < painter.offered, "frames that would queue are dropped"
+    assert not panel.live.view.pixmap().isNull() and re.search(r"\d+\.\d fps", panel.live.caption.text())
+    pid = painter.pid
+    panel.live.toggle.setChecked(False)
+    assert panel.live.painter is None and panel.running_threads() == 1
+    assert not process_running(pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_live_painter_that_dies_turns_live_off_with_a_notice(make_panel, qtbot) -> None:
+    panel = make_panel(engine=None)
+    panel.live.toggle.setChecked(True)
+    deadline = time.monotonic() + 60
+    while panel.live.last is None and time.monotonic() < deadline:
+        panel.show_live_frame(_result(0))
+        qtbot.wait(20)
+    os.kill(panel.live.painter.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while panel.live.toggle.isChecked() and time.monotonic() < deadline:
+        panel.show_live_frame(_result(1))
+        qtbot.wait(20)
+    assert not panel.live.toggle.isChecked() and "stopped unexpectedly" in panel.notice.text
+    qtbot.waitUntil(lambda: panel.running_threads() == 1, timeout=5000)
