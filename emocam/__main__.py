@@ -16,6 +16,7 @@ COMMANDS = {
     "stylize": ("emocam.cli.stylize", "paint an avatar from a photo in the style of another image"),
     "analyze": ("emocam.cli.analyze", "run the live pipeline over a video file: CSV, timeline plot, annotated video"),
     "bench": ("emocam.bench.cli", "compare the classic tutorial loop with emocam's live pipeline"),
+    "serve": ("emocam.web.serve", "the web page and JSON API on this computer (upload, live camera, avatars)"),
 }
 
 
