@@ -101,4 +101,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception):
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=e)
-        return JSONResponse({"detail": f"internal error ({type(e).__name__}); the server's log has the details"}, 500)
+        # this answer is made outside the middleware stack: it carries the headers itself
+        return JSONResponse({"detail": f"internal error ({type(e).__name__}); the server's log has the details"}, 500,
+                            headers=dict(HEADERS, **{"content-security-policy": PAGE_CSP}))
