@@ -62,8 +62,10 @@ class GatysEngine:
         from emocam.style import vgg_weights
 
         if self.weights is None and vgg_weights.find_weights() is None:
-            return ("the avatar painter (Gatys style transfer) needs the ImageNet VGG19 weights, which are not "
-                    f"on this computer: {vgg_weights.offline_message()}")
+            return (f"Avatars need the ImageNet VGG19 weights ({vgg_weights.FILE_NAME}, about "
+                    f"{vgg_weights.APPROX_MB} MB), which are not on this computer. Get them once with "
+                    "`python -m emocam stylize PHOTO --style ember --out avatar.png --download`, or copy the file "
+                    "into the weights/ folder (or set EMOCAM_VGG_WEIGHTS to it); no restart is needed.")
         return None
 
     def paint(self, photo: np.ndarray, style: np.ndarray, progress: Progress, cancelled: Cancelled) -> np.ndarray:

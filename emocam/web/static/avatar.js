@@ -9,7 +9,8 @@ export function setupAvatar(photoTab) {
     if (!result.ok) { status($("avatar-engine"), detail(result), "error"); return; }
     const { styles, available, missing } = result.body;
     status($("avatar-engine"), available ? "" : missing, available ? "" : "warn");
-    $("styles").replaceChildren(...styles.map((st, i) => styleChoice(st, i === 0)));
+    $("paint").disabled = !available || s.poll !== null;
+    if (!$("styles").children.length) $("styles").replaceChildren(...styles.map((st, i) => styleChoice(st, i === 0)));
   }
 
   function styleChoice(st, checked) {
@@ -73,6 +74,7 @@ export function setupAvatar(photoTab) {
 
   function finish(text, kind) {
     clearInterval(s.poll);
+    s.poll = null;
     $("paint").disabled = false;
     $("paint-cancel").hidden = true;
     $("avatar-progress").hidden = kind !== "ok";
@@ -81,5 +83,6 @@ export function setupAvatar(photoTab) {
 
   $("paint").addEventListener("click", paint);
   $("paint-cancel").addEventListener("click", () => { if (s.job) api(`/api/avatar/${s.job}`, { method: "DELETE" }); });
+  $("tab-avatar").addEventListener("click", loadStyles);  // the weights may have been added meanwhile
   loadStyles();
 }

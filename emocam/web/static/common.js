@@ -63,7 +63,7 @@ export function faceCard(face, title) {
 
 function bar(name, p, top) {
   const li = document.createElement("li");
-  li.className = top ? "bar top" : "bar";
+  li.className = top ? "bar lead" : "bar";
   li.dataset.emotion = name;
   const label = document.createElement("span");
   label.className = "name";

@@ -6,13 +6,17 @@ const SEND_WIDTH = 480;  // frames are scaled to this width before they are sent
 const MAX_IN_FLIGHT = 2;
 
 export function setupLive() {
-  const s = { stream: null, ws: null, sent: 0, answered: 0, times: [], timer: null, encoding: false };
+  const s = { stream: null, ws: null, sent: 0, answered: 0, times: [], timer: null, encoding: false, fresh: true };
   const video = $("live-video");
   const grab = document.createElement("canvas");
+  // send each camera frame once (where the browser says when a new one is shown)
+  const frameCallbacks = "requestVideoFrameCallback" in HTMLVideoElement.prototype;
+  const onNewFrame = () => { s.fresh = true; if (s.stream) video.requestVideoFrameCallback(onNewFrame); };
 
   function pump() {
     if (!s.ws || s.ws.readyState !== WebSocket.OPEN || s.encoding || !video.videoWidth) return;
-    if (s.sent - s.answered >= MAX_IN_FLIGHT) return;
+    if (s.sent - s.answered >= MAX_IN_FLIGHT || !s.fresh) return;
+    s.fresh = !frameCallbacks;
     grab.width = SEND_WIDTH;
     grab.height = Math.round((SEND_WIDTH * video.videoHeight) / video.videoWidth);
     grab.getContext("2d").drawImage(video, 0, 0, grab.width, grab.height);
@@ -72,6 +76,7 @@ export function setupLive() {
       return;
     }
     video.srcObject = s.stream;
+    if (frameCallbacks) video.requestVideoFrameCallback(onNewFrame);
     connect();
     $("live-start").disabled = true;
     $("live-stop").disabled = false;

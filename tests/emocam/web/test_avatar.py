@@ -35,7 +35,7 @@ def test_without_the_vgg19_weights_the_avatar_is_503_saying_what_is_missing(clie
     r = client.post("/api/avatar", **_files(face_jpeg, style="ember"))
     assert r.status_code == 503
     detail = r.json()["detail"]
-    assert "needs the ImageNet VGG19 weights" in detail and FILE_NAME in detail and "--download" in detail
+    assert "need the ImageNet VGG19 weights" in detail and FILE_NAME in detail and "--download" in detail
     styles = client.get("/api/styles").json()
     assert styles["available"] is False and styles["missing"] == detail and styles["engine"] == "gatys"
 

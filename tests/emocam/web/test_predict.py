@@ -160,3 +160,9 @@ def test_a_broken_user_model_is_refused_with_the_reason(client, user_models, fac
     assert r.json()["detail"].startswith("model 'broken.tflite' refused: ")
     assert str(user_models) not in r.json()["detail"]
     assert client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")}).status_code == 200
+
+
+def test_an_empty_model_field_means_the_default(client, face_jpeg):
+    """The page sends an empty name while its model list is still loading."""
+    r = client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")}, data={"model": ""})
+    assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v4.tflite"
