@@ -1,4 +1,4 @@
-"""emocam entry point: parse arguments, start Qt, show the main window."""
+"""emocam entry point: parse arguments, start Qt, compose the live session and the window, show it."""
 
 from __future__ import annotations
 
@@ -68,12 +68,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_app()
-    from ui.main_window import AppConfig, MainWindow
+    from ui.app import compose
+    from ui.config import AppConfig
 
     holder: list = []
     install_excepthook(lambda: holder[0] if holder else None)
-    window = MainWindow(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,
-                                  cascade=args.cascade))
+    window = compose(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,
+                               cascade=args.cascade))
     holder.append(window)
     return run_window(app, window)
 

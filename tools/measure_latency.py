@@ -81,7 +81,8 @@ def run_window(weights: Path, frames: list[np.ndarray], fps: float, seconds: flo
     from PyQt5.QtWidgets import QApplication
 
     from emocam.live.sources import FramesSource
-    from ui.main_window import AppConfig, MainWindow
+    from ui.app import compose
+    from ui.config import AppConfig
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings = QSettings(str(tmp / "settings.ini"), QSettings.IniFormat)
@@ -89,7 +90,7 @@ def run_window(weights: Path, frames: list[np.ndarray], fps: float, seconds: flo
                        output_dir=tmp / "out", weights_dir=tmp / "weights", probe_cameras=False,
                        settings=settings)
     (tmp / "weights").mkdir(exist_ok=True)
-    window = MainWindow(config)
+    window = compose(config)
     recorder = Recorder(window, time.monotonic())
     window.processor.frame_processed.connect(recorder.on_frame_processed)
     window.show()

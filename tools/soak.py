@@ -43,12 +43,13 @@ def run(args) -> dict:
     from PyQt5.QtWidgets import QApplication
 
     from emocam.live.sources import FramesSource
-    from ui.main_window import AppConfig, MainWindow
+    from ui.app import compose
+    from ui.config import AppConfig
 
     app = QApplication.instance() or QApplication([])
     tmp = Path(tempfile.mkdtemp(prefix="emocam-soak-"))
     source = FramesSource(camera_frames(), fps=30, name="Soak camera", is_camera=True)
-    window = MainWindow(AppConfig(source=source, weights=Path(args.weights), output_dir=tmp / "snaps",
+    window = compose(AppConfig(source=source, weights=Path(args.weights), output_dir=tmp / "snaps",
                                   weights_dir=tmp, probe_cameras=False,
                                   settings=QSettings(str(tmp / "soak.ini"), QSettings.IniFormat)))
     window.show()

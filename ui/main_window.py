@@ -1,93 +1,65 @@
 """The main window: video with overlays, probability bars, emoji panel, status bar, menus.
 
-Workers do all slow work (camera, model loading, saving); slots here only touch widgets.
+The window is handed a :class:`~emocam.live.session.LiveSession` and composes the parts that act on
+it: a source controller, a model controller, recording controls and the avatars panel. Each part
+declares its own actions and menu entries. Workers do all slow work; slots here only touch widgets.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PyQt5.QtCore import QSettings, QStandardPaths, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtCore import QStandardPaths, Qt, QTimer, pyqtSignal
+from PyQt5.QtWidgets import QApplication, QDockWidget, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource, LatestFrame
-from emocam.live.detection import DEFAULT_CASCADE, FaceDetector
-from emocam.live.smoothing import FaceTracker, SmoothingSettings
+from emocam.live.session import LiveSession
+from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource
 from emocam.types import FrameResult
-from ui.controllers import menus
+from ui.avatars.style_panel import StylePanel
+from ui.config import AppConfig
+from ui.controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, shortcut_actions, window_actions
+from ui.controllers.model import ModelController
+from ui.controllers.model_watch import WeightsWatcher, is_model_file
+from ui.controllers.recording import RecordingControls, RecordingIndicator
+from ui.controllers.source import SourceController
+from ui.controllers.status import StatusReport
+from ui.preferences import Preferences, smoothing_settings
 from ui.widgets.emoji_panel import EmojiPanel
 from ui.widgets.help_overlay import ShortcutsOverlay
-from ui.controllers.model import ModelControl
-from ui.controllers.model_watch import WeightsWatcher, is_model_file
 from ui.widgets.notice_bar import NoticeBar
-from ui.preferences import SMOOTHING_LEVELS, Preferences
 from ui.widgets.probability_bars import ProbabilityBars
-from ui.controllers.recording import RecordingControls, RecordingIndicator
-from ui.controllers.source import SourceControl
-from ui.avatars.style_panel import StylePanel
 from ui.widgets.timeline_view import TimelineView
 from ui.widgets.video_view import VideoView
-from ui.workers import CaptureWorker, ModelLoader, ProcessWorker, SnapshotJob, io_pool
-from emocam import resources
+from ui.workers import ProcessWorker, SnapshotJob, io_pool
 
 log = logging.getLogger(__name__)
-WEIGHTS_DIR = resources.weights_dir()
 
 
-@dataclass
-class AppConfig:
-    """What ``main.py`` hands the window: command-line choices override saved preferences."""
-
-    source: str | FrameSource | None = None  # a FrameSource object is used as is (tests, embedding)
-    weights: Path | None = None
-    output_dir: Path | None = None
-    cascade: str = DEFAULT_CASCADE
-    weights_dir: Path = WEIGHTS_DIR
-    settings: QSettings | None = None
-    probe_cameras: bool = True
-
-
-class MainWindow(SourceControl, ModelControl, QMainWindow):
-    """emocam's window. ``snapshot_saved(Path)`` fires after each snapshot is on disk."""
+class MainWindow(QMainWindow):
+    """emocam's window over ``session``. ``snapshot_saved(Path)`` fires after each snapshot is on disk."""
 
     snapshot_saved = pyqtSignal(object)
 
-    def __init__(self, config: AppConfig):
+    def __init__(self, config: AppConfig, session: LiveSession):
         super().__init__()
-        self.config, self.prefs = config, Preferences(config.settings)
-        self.slot = LatestFrame()
-        self.detector = FaceDetector(config.cascade)
-        self.tracker = FaceTracker(self._smoothing_settings(self.prefs.smoothing))
-        self.capture: CaptureWorker | None = None
-        self.loaders: list[ModelLoader] = []
-        self._retired: list = []  # stopped capture workers that have not finished yet
-        self.model_path: Path | None = None
+        self.config, self.session, self.prefs = config, session, Preferences(config.settings)
         self.last_result: FrameResult | None = None
         self.selected_track: int | None = None
-        self.cameras: tuple[int, ...] | None = None
-        self._explicit_source = config.source is not None
-        self._processed = deque(maxlen=90)
-        self.latencies = deque(maxlen=150)
-        self._last_latency_frame: float | None = None
         self._build_widgets()
-        self.actions = menus.build_menus(self)
-        self._add_session_menu()
-        menus.add_resolutions(self.actions, self, self.prefs.resolution)
-        self._connect_actions()
-        self.snapshot_saved.connect(self._on_snapshot_for_avatar)
-        self.processor = ProcessWorker(self.slot, parent=self)
+        self.actions = window_actions(self)
+        self.sources = SourceController(self, session, self.prefs, self.video_view, self.notice,
+                                        explicit_source=config.source is not None)
+        self.models = ModelController(self, session, self.prefs, self.notice, config.weights_dir)
+        self._build_menus()
+        self._connect()
+        self.processor = ProcessWorker(session, parent=self)
         self.processor.frame_processed.connect(self._on_frame_processed)
         self.processor.processing_failed.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
         self.processor.start()
         self.watcher = WeightsWatcher(config.weights_dir, parent=self)
-        self.watcher.model_file_changed.connect(self.load_model)
-        self._status_timer = QTimer(self, interval=500, timeout=self._update_status)
-        self._status_timer.start()
+        self.watcher.model_file_changed.connect(self.models.load_model)
         self.setAcceptDrops(True)
         self.setWindowTitle("emocam")
         self._fit_to_screen()
@@ -104,7 +76,6 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
 
     def _build_widgets(self) -> None:
         self.video_view = VideoView(self)
-        self.video_view.face_clicked.connect(self._on_face_clicked)
         self.notice = NoticeBar(self)
         self.emoji_panel = EmojiPanel(parent=self)
         self.probability_bars = ProbabilityBars(self)
@@ -133,14 +104,13 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.statusBar().addPermanentWidget(RecordingIndicator(self.recording_controls))
-        self.status_labels = {k: QLabel(self) for k in ("source", "model", "fps", "latency", "faces")}
-        for label in self.status_labels.values():
-            self.statusBar().addPermanentWidget(label)
+        self.status = StatusReport(self.statusBar(), self.video_view)
+        self.status_labels, self.latencies = self.status.labels, self.status.latencies
         self.overlay = ShortcutsOverlay(splitter, [])
         self._build_style_dock()
 
     def _build_style_dock(self) -> None:
-        """The Avatars panel: snapshots are painted in a separate process (issue: style transfer)."""
+        """The Avatars panel: snapshots are painted in a separate process."""
         self.style_panel = StylePanel(self.config.settings)
         self.style_panel.setMaximumWidth(460)  # long notices wrap instead of squeezing the video
         self.style_dock = QDockWidget("Avatars", self)
@@ -149,7 +119,21 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self.addDockWidget(Qt.RightDockWidgetArea, self.style_dock)
         self.style_panel.avatar_saved.connect(lambda p: self.statusBar().showMessage(f"Avatar saved: {p}", 6000))
 
-    def _connect_actions(self) -> None:
+    def _build_menus(self) -> None:
+        """Menus and the cheat-sheet from what each part declares."""
+        toggle = self.style_dock.toggleViewAction()
+        toggle.setText("&Avatars panel")
+        toggle.setShortcut("A")
+        self.addAction(toggle)
+        recording = self.recording_controls.menu_actions()  # Record (R), Export CSV, Export JSON
+        for action in recording:
+            self.addAction(action)  # shortcuts work in fullscreen too
+        items = [*self.actions.menu_items(), *self.models.menu_items(), *self.sources.menu_items(),
+                 MenuItem(VIEW, toggle), *(MenuItem(SESSION, a) for a in recording)]
+        self.menus = build_menu_bar(self.menuBar(), items)
+        self.overlay.set_actions(shortcut_actions(items))
+
+    def _connect(self) -> None:
         a = self.actions
         a.snapshot.triggered.connect(self.take_snapshot)
         self.snapshot_button.clicked.connect(self.take_snapshot)
@@ -157,34 +141,20 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         a.mirror.toggled.connect(self._on_mirror_toggled)
         a.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         a.shortcuts.triggered.connect(self.overlay.toggle)
-        a.open_model.triggered.connect(self._on_open_model)
-        a.open_video.triggered.connect(self._on_open_video)
-        a.demo.triggered.connect(lambda: self.open_source("demo"))
-        a.find_cameras.triggered.connect(self.find_cameras)
-        a.camera_group.triggered.connect(lambda act: self.open_source(str(act.data())))
-        a.resolution_group.triggered.connect(self._on_resolution_chosen)
         a.mirror_snapshots.setChecked(self.prefs.mirror_snapshots)
         a.mirror_snapshots.toggled.connect(lambda on: setattr(self.prefs, "mirror_snapshots", on))
         for act in a.smoothing_group.actions():
             act.setChecked(act.text() == self.prefs.smoothing)
         a.smoothing_group.triggered.connect(self._on_smoothing_chosen)
-        toggle = self.style_dock.toggleViewAction()
-        toggle.setText("&Avatars panel")
-        toggle.setShortcut("A")
-        self.addAction(toggle)
-        next(m.menu() for m in self.menuBar().actions() if m.text() == "&View").addAction(toggle)
-        self.overlay._actions = a.all() + self.recording_controls.menu_actions() + [toggle]
-        menus.fill_camera_menu(a, self.cameras, "")
-
-    def _add_session_menu(self) -> None:
-        controls = self.recording_controls
-        menu = QMenu("&Session", self)
-        for action in controls.menu_actions():  # Record (R), Export CSV (Ctrl+E), Export JSON (Ctrl+Shift+E)
-            menu.addAction(action)
-            self.addAction(action)  # shortcuts work in fullscreen too
-        self.menuBar().insertMenu(self.menuBar().actions()[-1], menu)  # before Help
-        controls.export_finished.connect(lambda path: self.statusBar().showMessage(f"Session exported: {path}", 6000))
-        controls.export_failed.connect(lambda msg: self.notice.show_notice(msg))
+        self.video_view.face_clicked.connect(self._on_face_clicked)
+        self.sources.source_started.connect(self._on_source_started)
+        self.sources.status_changed.connect(self.status_labels["source"].setText)
+        self.models.status_changed.connect(self.status_labels["model"].setText)
+        self.models.model_loaded.connect(lambda p: self.statusBar().showMessage(f"Model loaded: {p}", 4000))
+        self.snapshot_saved.connect(self._on_snapshot_for_avatar)
+        self.recording_controls.export_finished.connect(
+            lambda path: self.statusBar().showMessage(f"Session exported: {path}", 6000))
+        self.recording_controls.export_failed.connect(lambda msg: self.notice.show_notice(msg))
 
     def _start(self) -> None:
         from emocam.models.lookup import default_weights
@@ -197,23 +167,21 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         saved = self.prefs.model_path
         initial = self.config.weights or (Path(saved) if saved and Path(saved).is_file() else shipped)
         if initial is None:
-            self._show_model_problem(problem)
+            self.models.show_problem(problem)
         else:
-            self.load_model(Path(initial), trusted=shipped is not None and Path(initial) == shipped)
+            self.models.load_model(Path(initial), trusted=shipped is not None and Path(initial) == shipped)
         camera = self.prefs.camera
-        self.open_source(self.config.source or (str(camera) if camera is not None else "0"))
+        self.sources.open_source(self.config.source or (str(camera) if camera is not None else "0"))
         if self.config.probe_cameras:
-            self.find_cameras()
+            self.sources.find_cameras()
 
     # ----- frames
-    def _on_frame_processed(self, result: FrameResult) -> None:
-        view = self.video_view
-        painted = view.last_painted_frame_timestamp
-        if view.last_paint_timestamp and painted and painted != self._last_latency_frame:  # one sample per paint
-            self.latencies.append(view.last_paint_timestamp - painted)
-            self._last_latency_frame = painted
+    def _on_frame_processed(self, _signalled: FrameResult) -> None:
+        result = self.processor.take_result()  # the newest: results made meanwhile replaced it
+        if result is None or not self.session.is_current(result):
+            return  # made for a source or model that has since been replaced
         self.last_result = result
-        self._processed.append(time.monotonic())
+        self.status.frame_shown(result)
         face = self._show(result)
         self.timeline_view.add(result.frame.timestamp, face.prediction.probabilities if face else None,
                                face.track_id if face else None)
@@ -239,21 +207,6 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         self.selected_track = track_id
         if self.last_result is not None:
             self._show(self.last_result)
-
-    def _update_status(self) -> None:
-        now = time.monotonic()
-        recent = [t for t in self._processed if now - t <= 2.0]
-        fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
-        self.status_labels["fps"].setText(f"{fps:.1f} fps")
-        if self.latencies:
-            p95 = float(np.percentile(list(self.latencies), 95)) * 1000
-            self.status_labels["latency"].setText(f"latency p95 {p95:.0f} ms")
-        result = self.last_result
-        faces = len(result.faces) if result else 0
-        text = f"{faces} face{'s' if faces != 1 else ''}"
-        if result is not None and result.faces_skipped:  # say so when the per-frame cap is reached
-            text = f"{faces} of {faces + result.faces_skipped} faces (limit)"
-        self.status_labels["faces"].setText(text)
 
     # ----- actions
     def take_snapshot(self) -> None:
@@ -282,18 +235,20 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         face = self.selected_face(self.last_result) if self.last_result else None
         self.style_panel.stylize_snapshot(path, face.emotion.name if face else None)
 
+    def _on_source_started(self, source: FrameSource) -> None:
+        self.selected_track = None
+        mirror = self.prefs.mirror_camera if source.is_camera else False
+        self.actions.mirror.setChecked(mirror)
+        self.video_view.set_mirror(mirror)
+
     def _on_mirror_toggled(self, on: bool) -> None:
         self.video_view.set_mirror(on)
-        if self.capture is not None and self.capture.source.is_camera:
+        if self.sources.source is not None and self.sources.source.is_camera:
             self.prefs.mirror_camera = on
 
     def _on_smoothing_chosen(self, action) -> None:
         self.prefs.smoothing = action.text()
-        self.tracker.settings = self._smoothing_settings(action.text())
-
-    @staticmethod
-    def _smoothing_settings(level: str) -> SmoothingSettings:
-        return SmoothingSettings(enabled=level != "Off", alpha=SMOOTHING_LEVELS[level])
+        self.session.use_smoothing(smoothing_settings(action.text()))  # applied between frames
 
     def _on_quit_requested(self) -> None:
         if self.overlay.isVisible():  # Esc first closes the cheat-sheet
@@ -310,9 +265,9 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
         for url in event.mimeData().urls():
             path = Path(url.toLocalFile())
             if is_model_file(path):
-                self.load_model(path)
+                self.models.load_model(path)
             elif path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
-                self.open_source(str(path))
+                self.sources.open_source(str(path))
 
     @staticmethod
     def _droppable(path: Path) -> bool:
@@ -322,10 +277,10 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop every worker, waiting at most about a second in all: a camera stuck in a read or
         a model conversion cannot be interrupted, and main() exits without them."""
-        self._status_timer.stop()
-        self._stop_capture()
-        self.slot.close()
-        workers = [self.processor, *self._retired, *self.loaders]
+        self.status.stop()
+        self.sources.stop()
+        self.session.slot.close()
+        workers = [self.processor, *self.sources.workers(), *self.models.loaders]
         for worker in workers:
             worker.request_stop()
         deadline = time.monotonic() + 1.0
@@ -338,5 +293,5 @@ class MainWindow(SourceControl, ModelControl, QMainWindow):
 
     def running_threads(self) -> int:
         """Workers still running (after close: ones that could not be interrupted)."""
-        workers = [self.processor, *self.loaders, *self._retired] + ([self.capture] if self.capture else [])
+        workers = [self.processor, *self.models.loaders, *self.sources.workers()]
         return sum(1 for w in workers if w.isRunning()) + self.style_panel.running_threads()

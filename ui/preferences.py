@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QSettings
 
+from emocam.live.smoothing import SmoothingSettings
+
 SMOOTHING_LEVELS = {"Off": 1.0, "Light": 0.5, "Medium": 0.35, "Strong": 0.2}  # EMA weight of the newest frame
+
+
+def smoothing_settings(level: str) -> SmoothingSettings:
+    """The smoothing of a menu level (unknown levels get the default, Medium)."""
+    return SmoothingSettings(enabled=level != "Off", alpha=SMOOTHING_LEVELS.get(level, SMOOTHING_LEVELS["Medium"]))
 
 
 class Preferences:

@@ -4,12 +4,14 @@ signals carrying one immutable object. Stop = set the flag, ``quit()``, ``wait()
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
-from emocam.live.sources import FrameSource, LatestFrame, probe_cameras
+from emocam.live.sources import FrameSource, LatestFrame, SlotWriter, probe_cameras
 from emocam.live.capture_loop import CaptureLoop, LoopSettings
+from emocam.live.session import LiveSession
 from emocam.types import Frame, FrameResult
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ class CaptureWorker(StoppableThread):
 
     state_changed = pyqtSignal(object)
 
-    def __init__(self, source: FrameSource, slot: LatestFrame, settings: LoopSettings = LoopSettings(),
+    def __init__(self, source: FrameSource, slot: LatestFrame | SlotWriter, settings: LoopSettings = LoopSettings(),
                  parent=None):
         super().__init__(parent)
         self.source, self.slot, self.settings = source, slot, settings
@@ -50,39 +52,57 @@ class CaptureWorker(StoppableThread):
 
 
 class ProcessWorker(StoppableThread):
-    """Takes the newest frame from ``slot``, runs the pipeline (when one is set) and emits
-    ``frame_processed``. Starts with ``start()``; ends on ``stop()``."""
+    """Takes the newest frame from the session's slot, runs it through :class:`LiveSession` (which
+    applies the commands other threads sent it first) and hands the result to the GUI, newest only.
+    Starts with ``start()``; ends on ``stop()``.
 
-    frame_processed = pyqtSignal(object)  # FrameResult
+    ``frame_processed`` is emitted only when the GUI has taken the previous result: a result made
+    while the GUI is still busy replaces the one waiting, so results never queue up in the event
+    loop. The slot takes the waiting result with :meth:`take_result`."""
+
+    frame_processed = pyqtSignal(object)  # FrameResult (take the newest with take_result)
     processing_failed = pyqtSignal(str)
 
-    def __init__(self, slot: LatestFrame, pipeline=None, parent=None):
+    def __init__(self, session: LiveSession, parent=None):
         super().__init__(parent)
-        self.slot, self.pipeline = slot, pipeline
-        self._pending_classifier = None
+        self.session = session
+        self._lock = threading.Lock()
+        self._waiting: FrameResult | None = None
+        self._dropped = 0
 
-    def swap_classifier(self, classifier) -> None:
-        """Use ``classifier`` from the next frame on (called from the GUI thread)."""
-        self._pending_classifier = classifier
+    @property
+    def dropped(self) -> int:
+        """Results replaced before the GUI took them."""
+        with self._lock:
+            return self._dropped
+
+    def take_result(self) -> FrameResult | None:
+        """The newest result not yet taken (GUI thread), or None."""
+        with self._lock:
+            result, self._waiting = self._waiting, None
+            return result
 
     def run(self) -> None:
         while not self._stopping:
-            frame = self.slot.take(timeout=0.1)
-            if frame is None:
-                continue
-            if self._pending_classifier is not None and self.pipeline is not None:
-                self.pipeline.classifier, self._pending_classifier = self._pending_classifier, None
-            self.frame_processed.emit(self._process(frame))
+            frame = self.session.slot.take(timeout=0.1)
+            if frame is not None:
+                self._publish(self._process(frame))
+
+    def _publish(self, result: FrameResult) -> None:
+        with self._lock:
+            pending = self._waiting is not None
+            self._dropped += pending
+            self._waiting = result
+        if not pending:
+            self.frame_processed.emit(result)
 
     def _process(self, frame: Frame) -> FrameResult:
-        if self.pipeline is None:
-            return FrameResult(frame)
         try:
-            return self.pipeline.process(frame)
+            return self.session.process(frame)
         except Exception as e:  # a bad frame must not end the loop
             log.exception("processing frame %d failed", frame.index)
             self.processing_failed.emit(f"processing failed: {e}")
-            return FrameResult(frame)
+            return FrameResult(frame, epoch=self.session.epoch)
 
 
 class ModelLoader(StoppableThread):

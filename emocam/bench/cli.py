@@ -148,7 +148,9 @@ def measure_live(weights: Path, source: str | None, cascade: str) -> dict:
     :mod:`emocam.bench.live`); the model must already be converted and cached."""
     package_root = str(resources.ROOT)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "emocam.bench.live", str(weights), "--cascade", cascade]
+    from emocam.bench import live as live_bench  # run as a module of its own, in a fresh process
+
+    command = [sys.executable, "-m", live_bench.__name__, str(weights), "--cascade", cascade]
     command += ["--source", source] if source else []
     started_at = time.monotonic()
     done = subprocess.run(command + ["--started-at", repr(started_at)], capture_output=True, text=True,

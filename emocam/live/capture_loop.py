@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
-from emocam.live.sources import FrameSource, LatestFrame, SourceError
+from emocam.live.sources import FrameSource, LatestFrame, SlotWriter, SourceError
 from emocam.live.frames import normalize_image
 from emocam.types import Frame
 
@@ -46,7 +46,7 @@ class LoopSettings:
 class CaptureLoop:
     """Runs one source until ``should_stop()`` is true; reports through ``on_state``."""
 
-    def __init__(self, source: FrameSource, slot: LatestFrame, on_state: Callable[[CaptureState], None],
+    def __init__(self, source: FrameSource, slot: LatestFrame | SlotWriter, on_state: Callable[[CaptureState], None],
                  should_stop: Callable[[], bool], settings: LoopSettings = LoopSettings()):
         self.source, self.slot, self.settings = source, slot, settings
         self._on_state, self._should_stop = on_state, should_stop

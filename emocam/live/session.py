@@ -21,7 +21,7 @@ from emocam.live.detection import FaceDetector
 from emocam.live.face_search import PipelineSettings
 from emocam.live.pipeline import Pipeline
 from emocam.live.smoothing import FaceTracker, SmoothingSettings
-from emocam.live.sources import LatestFrame
+from emocam.live.sources import LatestFrame, SlotWriter
 from emocam.types import Frame, FrameResult
 
 
@@ -84,14 +84,15 @@ class LiveSession:
         with self._lock:
             self._commands.append(command)
 
-    def new_source(self) -> int:
-        """A new source is starting: clear the slot, forget faces, start a new epoch (returned)."""
+    def new_source(self) -> SlotWriter:
+        """A new source is starting: clear the slot, forget faces, start a new epoch. Returns the
+        handle the new source's capture loop puts frames through; frames a replaced source still
+        puts are refused, so they can never be processed in the new epoch."""
         with self._lock:
             self._epoch += 1
+            generation = self.slot.reopen()
             self._commands.append(ResetTracking(self._epoch))
-            epoch = self._epoch
-        self.slot.reopen()
-        return epoch
+        return self.slot.writer(generation)
 
     def use_classifier(self, classifier: EmotionClassifier) -> int:
         """Swap in ``classifier`` between frames; starts a new epoch (returned)."""

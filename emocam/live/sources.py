@@ -259,9 +259,14 @@ class LatestFrame:
         self._frame: Frame | None = None
         self._put = self._dropped = 0
         self._closed = False
+        self._generation = 0  # bumped by reopen(): writers of an older generation are ignored
 
-    def put(self, frame: Frame) -> None:
+    def put(self, frame: Frame, generation: int | None = None) -> None:
+        """Offer ``frame``; with a ``generation`` (see :meth:`writer`), only if the slot has not been
+        reopened since."""
         with self._cond:
+            if generation is not None and generation != self._generation:
+                return  # a late frame of a source that has been replaced
             if self._frame is not None:
                 self._dropped += 1
             self._frame = frame
@@ -280,11 +285,29 @@ class LatestFrame:
             self._closed = True
             self._cond.notify_all()
 
-    def reopen(self) -> None:
+    def reopen(self) -> int:
+        """Empty the slot for a new source; returns the new generation (frames of older ones are refused)."""
         with self._cond:
             self._closed, self._frame = False, None
+            self._generation += 1
+            return self._generation
+
+    def writer(self, generation: int) -> SlotWriter:
+        """A put-only handle for one source: its frames are refused once the slot is reopened."""
+        return SlotWriter(self, generation)
 
     @property
     def stats(self) -> SlotStats:
         with self._cond:
             return SlotStats(self._put, self._dropped)
+
+
+@dataclass(frozen=True)
+class SlotWriter:
+    """What a capture loop is given: it can only put frames, and only for its own generation."""
+
+    slot: LatestFrame
+    generation: int
+
+    def put(self, frame: Frame) -> None:
+        self.slot.put(frame, self.generation)

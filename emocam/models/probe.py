@@ -34,7 +34,7 @@ class ModelProbe:
     def run(self) -> None:
         """Raise :class:`ModelError` unless the child accepted the file."""
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": _pythonpath()}
-        self._child = subprocess.Popen([sys.executable, "-m", "emocam.models.probe", str(self.path)],
+        self._child = subprocess.Popen([sys.executable, "-m", __name__, str(self.path)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         try:
             _, err = self._child.communicate(timeout=self.timeout_s)

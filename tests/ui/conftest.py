@@ -57,7 +57,8 @@ def app_dirs(tmp_path: Path, tiny_models: dict[str, Path]) -> dict[str, Path]:
 @pytest.fixture
 def make_window(qtbot, app_dirs):
     """Build a MainWindow on a given source; waits until the model is loaded; closes it afterwards."""
-    from ui.main_window import AppConfig, MainWindow
+    from ui.app import compose
+    from ui.config import AppConfig
 
     windows = []
 
@@ -68,11 +69,11 @@ def make_window(qtbot, app_dirs):
                            weights_dir=app_dirs["weights"], probe_cameras=False, settings=settings)
         for key, value in overrides.items():
             setattr(config, key, value)
-        window = MainWindow(config)
+        window = compose(config)
         qtbot.addWidget(window)
         window.show()
         windows.append(window)
-        qtbot.waitUntil(lambda: window.processor.pipeline is not None, timeout=20000)
+        qtbot.waitUntil(lambda: window.models.model_path is not None, timeout=20000)
         return window
 
     yield make

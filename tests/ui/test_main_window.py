@@ -115,7 +115,7 @@ def test_open_model_shortcut_loads_the_chosen_file(qtbot, make_window, one_face_
     monkeypatch.setattr("ui.controllers.model.QFileDialog.getOpenFileName", lambda *a, **k: (str(other), ""))
     window = make_window(one_face_source)
     press(qtbot, window, Qt.Key_O, Qt.ControlModifier)
-    qtbot.waitUntil(lambda: window.model_path == other, timeout=10000)
+    qtbot.waitUntil(lambda: window.models.model_path == other, timeout=10000)
     assert window.status_labels["model"].text() == "Model: chosen.tflite"
 
 
@@ -125,15 +125,15 @@ def test_model_swap_good_then_bad_keeps_running(qtbot, make_window, one_face_sou
     load_classifier(tiny_models["h5_64"])  # convert here (TF is loaded already): the app's child hits the cache
     window = make_window(one_face_source)
     wait_for_faces(qtbot, window)
-    window.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px
-    qtbot.waitUntil(lambda: window.model_path == tiny_models["h5_64"], timeout=60000)
-    qtbot.waitUntil(lambda: window.processor.pipeline.classifier.spec.height == 64, timeout=5000)
+    window.models.load_model(tiny_models["h5_64"])  # a legacy Keras .h5 at 64 px
+    qtbot.waitUntil(lambda: window.models.model_path == tiny_models["h5_64"], timeout=60000)
+    qtbot.waitUntil(lambda: window.session.pipeline.classifier.spec.height == 64, timeout=5000)
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"definitely not a model")
-    window.load_model(bad)
+    window.models.load_model(bad)
     qtbot.waitUntil(lambda: "broken.keras" in window.notice.text, timeout=10000)
     assert "Model not loaded" in window.notice.text and "tiny64.h5" in window.notice.text
-    assert window.model_path == tiny_models["h5_64"]
+    assert window.models.model_path == tiny_models["h5_64"]
     seen = window.last_result.frame.index
     qtbot.waitUntil(lambda: window.last_result.frame.index > seen + 3, timeout=5000)  # video goes on
 
@@ -142,7 +142,7 @@ def test_new_file_in_weights_folder_is_loaded(qtbot, make_window, one_face_sourc
     window = make_window(one_face_source)
     dropped = app_dirs["weights"] / "dropped.tflite"
     shutil.copy(tiny_models["tflite48"], dropped)
-    qtbot.waitUntil(lambda: window.model_path == dropped, timeout=10000)
+    qtbot.waitUntil(lambda: window.models.model_path == dropped, timeout=10000)
 
 
 def test_dragging_a_model_onto_the_window_loads_it(qtbot, make_window, one_face_source, tiny_models, tmp_path):
@@ -153,7 +153,7 @@ def test_dragging_a_model_onto_the_window_loads_it(qtbot, make_window, one_face_
     mime.setUrls([QUrl.fromLocalFile(str(target))])
     event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window.model_path == target, timeout=10000)
+    qtbot.waitUntil(lambda: window.models.model_path == target, timeout=10000)
 
 
 def test_click_selects_a_face(qtbot, make_window, two_face_source):
@@ -204,14 +204,14 @@ def test_preferences_persist(qtbot, make_window, one_face_source, app_dirs):
 
 def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_face_source):
     window = make_window(one_face_source)
-    window.find_cameras()
-    assert "Searching for cameras..." in [a.text() for a in window.actions.camera_menu.actions()]
-    qtbot.waitUntil(lambda: window.cameras is not None, timeout=15000)
-    texts = [a.text() for a in window.actions.camera_menu.actions()]
-    expected_first = [f"Camera {i}" for i in window.cameras] or ["No camera found"]
+    window.sources.find_cameras()
+    assert "Searching for cameras..." in [a.text() for a in window.sources.camera_menu.actions()]
+    qtbot.waitUntil(lambda: window.sources.cameras is not None, timeout=15000)
+    texts = [a.text() for a in window.sources.camera_menu.actions()]
+    expected_first = [f"Camera {i}" for i in window.sources.cameras] or ["No camera found"]
     assert texts[: len(expected_first)] == expected_first
     assert {"&Demo", "Open &video or image...", "&Resolution", "&Find cameras"} <= set(texts)
-    resolutions = [a.text() for a in window.actions.resolution_group.actions()]
+    resolutions = [a.text() for a in window.sources.resolution_group.actions()]
     assert resolutions == ["640 x 480", "1280 x 720", "1920 x 1080"]
 
 
@@ -261,7 +261,7 @@ def test_more_faces_than_the_cap_are_counted_and_said(qtbot, make_window):
     window = make_window(FramesSource(crowd, fps=15, name="Crowd"))
     qtbot.waitUntil(lambda: window.last_result is not None and window.last_result.faces_skipped > 0, timeout=15000)
     qtbot.waitUntil(lambda: "(limit)" in window.status_labels["faces"].text(), timeout=3000)
-    assert len(window.last_result.faces) == window.processor.pipeline.settings.max_faces
+    assert len(window.last_result.faces) == window.session.pipeline.settings.max_faces
 
 
 def test_snapshots_reach_the_avatars_panel_and_a_toggles_it(qtbot, make_window, one_face_source):
@@ -299,7 +299,7 @@ def test_a_camera_whose_open_hangs_leaves_the_window_responsive(qtbot, make_wind
     mirrored = window.video_view.mirror
     press(qtbot, window, Qt.Key_M)  # the GUI thread is free while the driver hangs
     assert window.video_view.mirror != mirrored
-    window.open_source(FramesSource_one_face())  # switching away does not wait for the hung open
+    window.sources.open_source(FramesSource_one_face())  # switching away does not wait for the hung open
     qtbot.waitUntil(lambda: window.last_result is not None and bool(window.last_result.faces), timeout=10000)
     release.set()
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from PyQt5.QtCore import QSettings, QTimer
 import main
 from emocam.live.sources import DemoSource
-from ui.main_window import AppConfig, MainWindow
+from ui.app import compose
+from ui.config import AppConfig
 
 mode, model, tmp = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 
@@ -36,7 +37,7 @@ class StuckCamera:
 
 app = main.create_app()
 source = StuckCamera() if mode == "stuck-read" else DemoSource()
-window = MainWindow(AppConfig(source=source, weights=model, output_dir=tmp / "snaps", weights_dir=tmp,
+window = compose(AppConfig(source=source, weights=model, output_dir=tmp / "snaps", weights_dir=tmp,
                               probe_cameras=False, settings=QSettings(str(tmp / "s.ini"), QSettings.IniFormat)))
 main.install_excepthook(lambda: window)
 
@@ -55,7 +56,7 @@ if mode == "slot-exception":
     QTimer.singleShot(1500, boom)
     QTimer.singleShot(2500, report)
 elif mode == "model-load":
-    QTimer.singleShot(800, lambda: window.load_model(model.with_name("slow.tflite")))
+    QTimer.singleShot(800, lambda: window.models.load_model(model.with_name("slow.tflite")))
     QTimer.singleShot(2500, close)
 else:
     QTimer.singleShot(2500, close)

@@ -1,113 +1,110 @@
-"""Every window action with its shortcuts, in menus. Built once by the main window."""
+"""Menus built from what each part of the window declares: a part lists ``MenuItem`` values (which
+menu, which action or submenu), and :func:`build_menu_bar` lays them out in a fixed menu order.
+Nothing is ever looked up by label or position."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QActionGroup, QMainWindow, QMenu
+from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QMenuBar, QWidget
 
 from ui.preferences import SMOOTHING_LEVELS
 
-RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
+FILE, VIEW, CAMERA, SESSION, HELP = "&File", "&View", "&Camera", "&Session", "&Help"
+MENU_ORDER = (FILE, VIEW, CAMERA, SESSION, HELP)
+SEPARATOR = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of menu ``menu``: an action, a submenu, or a separator (None). A QMenu titled
+    exactly ``menu`` is that whole menu, owned by the part that declares it (e.g. the Camera menu,
+    which its controller rebuilds)."""
+
+    menu: str
+    entry: QAction | QMenu | None = SEPARATOR
+
+    def __post_init__(self):
+        if self.menu not in MENU_ORDER:
+            raise ValueError(f"MenuItem.menu must be one of {MENU_ORDER}, got {self.menu!r}")
+
+
+def make_action(owner: QWidget, text: str, keys=(), checkable: bool = False, tip: str = "") -> QAction:
+    """An action whose shortcuts work even when the menu bar is hidden (fullscreen): it is also added
+    to ``owner`` (the window)."""
+    action = QAction(text, owner)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setCheckable(checkable)
+    action.setStatusTip(tip)
+    owner.addAction(action)
+    return action
+
+
+def build_menu_bar(bar: QMenuBar, items: Iterable[MenuItem]) -> dict[str, QMenu]:
+    """Fill ``bar`` with the declared items, menus in :data:`MENU_ORDER`, items in declaration order."""
+    items = list(items)
+    menus: dict[str, QMenu] = {}
+    for title in MENU_ORDER:
+        entries = [item.entry for item in items if item.menu == title]
+        if not entries:
+            continue
+        own = next((e for e in entries if isinstance(e, QMenu) and e.title() == title), None)
+        if own is not None:
+            bar.addMenu(own)
+        menu = own or bar.addMenu(title)
+        for entry in entries:
+            if entry is own:
+                continue
+            if entry is SEPARATOR:
+                menu.addSeparator()
+            elif isinstance(entry, QMenu):
+                menu.addMenu(entry)
+            else:
+                menu.addAction(entry)
+        menus[title] = menu
+    return menus
+
+
+def shortcut_actions(items: Iterable[MenuItem]) -> list[QAction]:
+    """The declared actions that have shortcuts, for the cheat-sheet."""
+    return [item.entry for item in items if isinstance(item.entry, QAction) and item.entry.shortcuts()]
 
 
 @dataclass
-class Actions:
+class WindowActions:
+    """The window's own actions (sources, models and recording declare theirs)."""
+
     snapshot: QAction
     quit: QAction
     mirror: QAction
     fullscreen: QAction
     shortcuts: QAction
-    open_model: QAction
-    open_video: QAction
-    demo: QAction
-    find_cameras: QAction
     mirror_snapshots: QAction
-    camera_menu: QMenu
-    camera_group: QActionGroup
-    resolution_group: QActionGroup
     smoothing_group: QActionGroup
+    smoothing_menu: QMenu
 
-    def all(self) -> list[QAction]:
-        return [self.snapshot, self.quit, self.mirror, self.fullscreen, self.shortcuts,
-                self.open_model, self.open_video, self.demo, self.find_cameras]
-
-
-def _action(window: QMainWindow, text: str, keys=(), checkable=False, tip="") -> QAction:
-    action = QAction(text, window)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setCheckable(checkable)
-    action.setStatusTip(tip)
-    window.addAction(action)  # shortcuts work even when the menu bar is hidden (fullscreen)
-    return action
+    def menu_items(self) -> list[MenuItem]:
+        return [MenuItem(FILE, self.snapshot), MenuItem(FILE, SEPARATOR), MenuItem(FILE, self.quit),
+                MenuItem(VIEW, self.mirror), MenuItem(VIEW, self.mirror_snapshots), MenuItem(VIEW, self.fullscreen),
+                MenuItem(VIEW, self.smoothing_menu), MenuItem(HELP, self.shortcuts)]
 
 
-def build_menus(window: QMainWindow) -> Actions:
-    bar = window.menuBar()
-    a = Actions(
-        snapshot=_action(window, "&Snapshot", ("Space", "S"), tip="Save the current frame"),
-        quit=_action(window, "&Quit", ("Q", "Esc", "Ctrl+Q")),
-        mirror=_action(window, "&Mirror view", ("M",), checkable=True),
-        fullscreen=_action(window, "&Fullscreen", ("F",), checkable=True),
-        shortcuts=_action(window, "Keyboard &shortcuts", ("F1",)),
-        open_model=_action(window, "Open &model...", ("Ctrl+O",), tip="Load an emotion model file"),
-        open_video=_action(window, "Open &video or image...", ("Ctrl+Shift+O",)),
-        demo=_action(window, "&Demo", ("Ctrl+D",), tip="The built-in demo source"),
-        find_cameras=_action(window, "&Find cameras", ("Ctrl+R",)),
-        mirror_snapshots=_action(window, "Save snapshots &mirrored", checkable=True),
-        camera_menu=QMenu("&Camera", window),
-        camera_group=QActionGroup(window),
-        resolution_group=QActionGroup(window),
-        smoothing_group=QActionGroup(window),
-    )
-    file_menu = bar.addMenu("&File")
-    for action in (a.snapshot, a.open_model, a.open_video, None, a.quit):
-        file_menu.addSeparator() if action is None else file_menu.addAction(action)
-    view_menu = bar.addMenu("&View")
-    for action in (a.mirror, a.mirror_snapshots, a.fullscreen):
-        view_menu.addAction(action)
-    smoothing = view_menu.addMenu("S&moothing")
+def window_actions(window: QWidget) -> WindowActions:
+    smoothing_menu = QMenu("S&moothing", window)
+    group = QActionGroup(window)
     for level in SMOOTHING_LEVELS:
-        act = smoothing.addAction(level)
+        act = smoothing_menu.addAction(level)
         act.setCheckable(True)
-        a.smoothing_group.addAction(act)
-    bar.addMenu(a.camera_menu)
-    help_menu = bar.addMenu("&Help")
-    help_menu.addAction(a.shortcuts)
-    return a
-
-
-def fill_camera_menu(a: Actions, cameras: tuple[int, ...] | None, current: str) -> None:
-    """Rebuild the camera menu: found cameras, demo, resolution, rescan."""
-    menu = a.camera_menu
-    menu.clear()
-    for act in a.camera_group.actions():
-        a.camera_group.removeAction(act)
-    if cameras is None:
-        menu.addAction("Searching for cameras...").setEnabled(False)
-    elif not cameras:
-        menu.addAction("No camera found").setEnabled(False)
-    for index in cameras or ():
-        act = menu.addAction(f"Camera {index}")
-        act.setCheckable(True)
-        act.setData(index)
-        act.setChecked(current == f"Camera {index}")
-        a.camera_group.addAction(act)
-    menu.addSeparator()
-    menu.addAction(a.demo)
-    menu.addAction(a.open_video)
-    res_menu = menu.addMenu("&Resolution")
-    for act in a.resolution_group.actions():
-        res_menu.addAction(act)
-    menu.addSeparator()
-    menu.addAction(a.find_cameras)
-
-
-def add_resolutions(a: Actions, window: QMainWindow, chosen: tuple[int, int] | None) -> None:
-    for w, h in RESOLUTIONS:
-        act = QAction(f"{w} x {h}", window)
-        act.setCheckable(True)
-        act.setData((w, h))
-        act.setChecked(chosen == (w, h))
-        a.resolution_group.addAction(act)
+        group.addAction(act)
+    return WindowActions(
+        snapshot=make_action(window, "&Snapshot", ("Space", "S"), tip="Save the current frame"),
+        quit=make_action(window, "&Quit", ("Q", "Esc", "Ctrl+Q")),
+        mirror=make_action(window, "&Mirror view", ("M",), checkable=True),
+        fullscreen=make_action(window, "&Fullscreen", ("F",), checkable=True),
+        shortcuts=make_action(window, "Keyboard &shortcuts", ("F1",)),
+        mirror_snapshots=make_action(window, "Save snapshots &mirrored", checkable=True),
+        smoothing_group=group,
+        smoothing_menu=smoothing_menu,
+    )

@@ -1,23 +1,62 @@
-"""The window's source handling: open sources in the capture worker, follow its state, fall back
-to the demo when no camera exists, probe cameras in the background. Mixed into MainWindow."""
+"""Where frames come from: opens sources in a capture worker, follows its state, falls back to the
+demo when no camera exists, probes cameras in the background, and owns the Camera menu."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PyQt5.QtWidgets import QFileDialog
+from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtWidgets import QActionGroup, QFileDialog, QMenu, QWidget
 
+from emocam.live.session import LiveSession
 from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, CameraSource, FrameSource, SourceError, open_source
-from ui.controllers import menus
+from ui.controllers.menus import CAMERA, FILE, MenuItem, make_action
+from ui.preferences import Preferences
+from ui.widgets.notice_bar import NoticeBar
+from ui.widgets.video_view import VideoView
 from ui.workers import CameraProbe, CaptureWorker
 
 log = logging.getLogger(__name__)
 
+RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 
-class SourceControl:
-    """Needs from the window: prefs, slot, tracker, capture, _retired, loaders, cameras, actions,
-    video_view, notice, status_labels, _explicit_source."""
+
+class SourceController(QObject):
+    """Opens and switches sources for ``session``. ``source_started(FrameSource)`` fires when a new
+    source starts opening; ``status_changed(str)`` carries the status-bar text."""
+
+    source_started = pyqtSignal(object)
+    status_changed = pyqtSignal(str)
+
+    def __init__(self, window: QWidget, session: LiveSession, prefs: Preferences, view: VideoView,
+                 notice: NoticeBar, explicit_source: bool):
+        super().__init__(window)
+        self.window, self.session, self.prefs, self.view, self.notice = window, session, prefs, view, notice
+        self.capture: CaptureWorker | None = None
+        self.retired: list = []  # stopped capture workers that have not finished yet
+        self.probes: list[CameraProbe] = []
+        self.cameras: tuple[int, ...] | None = None
+        self._explicit_source = explicit_source
+        self.open_video = make_action(window, "Open &video or image...", ("Ctrl+Shift+O",))
+        self.demo = make_action(window, "&Demo", ("Ctrl+D",), tip="The built-in demo source")
+        self.find_cameras_action = make_action(window, "&Find cameras", ("Ctrl+R",))
+        self.camera_group, self.resolution_group = QActionGroup(window), QActionGroup(window)
+        self.camera_menu = QMenu(CAMERA, window)  # the whole Camera menu: rebuilt when cameras are probed
+        self._add_resolutions(prefs.resolution)
+        self.open_video.triggered.connect(self._on_open_video)
+        self.demo.triggered.connect(lambda: self.open_source("demo"))
+        self.find_cameras_action.triggered.connect(self.find_cameras)
+        self.camera_group.triggered.connect(lambda act: self.open_source(str(act.data())))
+        self.resolution_group.triggered.connect(self._on_resolution_chosen)
+        self._fill_camera_menu()
+
+    def menu_items(self) -> list[MenuItem]:
+        return [MenuItem(FILE, self.open_video), MenuItem(CAMERA, self.camera_menu)]
+
+    def choices(self) -> list:
+        """What a user can do when a source fails."""
+        return [self.find_cameras_action, self.open_video, self.demo]
 
     def open_source(self, spec: str | FrameSource) -> None:
         """Switch to a camera index, ``demo``, a video/image path, or a FrameSource object
@@ -28,47 +67,50 @@ class SourceControl:
         except (SourceError, OSError) as e:
             self._on_source_failed(str(e))
             return
-        self._stop_capture()
-        self.tracker.reset()
-        self.selected_track = None
-        self.slot.reopen()
-        self.capture = CaptureWorker(source, self.slot, parent=self)
+        self.stop()
+        writer = self.session.new_source()  # tracks reset between frames; the old source's frames refused
+        self.capture = CaptureWorker(source, writer, parent=self.window)
         self.capture.state_changed.connect(self._on_capture_state)
-        mirror = self.prefs.mirror_camera if source.is_camera else False
-        self.actions.mirror.setChecked(mirror)
-        self.video_view.set_mirror(mirror)
-        self.video_view.set_message(f"Opening {source.name}...")
-        self.status_labels["source"].setText(f"Source: {source.name}")
+        self.view.set_message(f"Opening {source.name}...")
+        self.status_changed.emit(f"Source: {source.name}")
+        self.source_started.emit(source)
         self.capture.start()
 
-    def _stop_capture(self) -> None:
+    @property
+    def source(self) -> FrameSource | None:
+        return self.capture.source if self.capture is not None else None
+
+    def stop(self) -> None:
         """Retire the capture worker without waiting: a camera stuck in a read must not freeze
         the window. It is kept referenced until it has really finished."""
         worker, self.capture = self.capture, None
         if worker is not None and worker.isRunning():
             worker.request_stop()
-            self._retired.append(worker)
-            worker.finished.connect(lambda w=worker: self._retired.remove(w) if w in self._retired else None)
+            self.retired.append(worker)
+            worker.finished.connect(lambda w=worker: self.retired.remove(w) if w in self.retired else None)
+
+    def workers(self) -> list:
+        """Every thread this controller started that may still run."""
+        return [*self.retired, *self.probes] + ([self.capture] if self.capture else [])
 
     def _on_capture_state(self, state) -> None:
         if self.sender() is not self.capture:
             return  # a worker being replaced: its news is stale
-        name = self.capture.source.name
         suffix = "" if state.kind == "streaming" else f" — {state.kind}"
-        self.status_labels["source"].setText(f"Source: {name}{suffix}")
+        self.status_changed.emit(f"Source: {self.capture.source.name}{suffix}")
         if state.kind == "streaming":
             self._on_source_opened()
         elif state.kind == "failed":
             self._on_source_failed(state.message)
         elif state.kind == "ended":
-            self.notice.show_notice(state.message, self._source_choices())
+            self.notice.show_notice(state.message, self.choices())
         elif state.kind in ("reconnecting", "stalled"):
-            self.video_view.set_message(state.message)
+            self.view.set_message(state.message)
 
     def _on_source_opened(self) -> None:
-        self.video_view.set_message(None)
-        if self.capture is not None and isinstance(self.capture.source, CameraSource):
-            self.prefs.camera = self.capture.source.index
+        self.view.set_message(None)
+        if isinstance(self.source, CameraSource):
+            self.prefs.camera = self.source.index
             self.notice.hide()
 
     def _on_source_failed(self, message: str) -> None:
@@ -76,41 +118,66 @@ class SourceControl:
         if not self._explicit_source and "camera" in message.lower():
             self._explicit_source = True  # fall back once, then respect the user's choices
             self.notice.show_notice(f"No camera could be opened ({message}). Showing the built-in demo; "
-                                    "pick a camera, open a video, or keep watching the demo.",
-                                    self._source_choices())
+                                    "pick a camera, open a video, or keep watching the demo.", self.choices())
             self.open_source("demo")
             return
-        self.video_view.set_message(message)
-        self.notice.show_notice(message, self._source_choices())
-
-    def _source_choices(self):
-        return [self.actions.find_cameras, self.actions.open_video, self.actions.demo]
+        self.view.set_message(message)
+        self.notice.show_notice(message, self.choices())
 
     def find_cameras(self) -> None:
         """Probe cameras in a worker; the Camera menu fills in when it answers."""
-        menus.fill_camera_menu(self.actions, None, self._source_name())
-        source = self.capture.source if self.capture is not None else None
-        probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self)
+        self.cameras = None
+        self._fill_camera_menu()
+        source = self.source
+        probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self.window)
         probe.cameras_found.connect(self._on_cameras_found)
-        probe.finished.connect(lambda: self.loaders.remove(probe) if probe in self.loaders else None)
-        self.loaders.append(probe)
+        probe.finished.connect(lambda: self.probes.remove(probe) if probe in self.probes else None)
+        self.probes.append(probe)
         probe.start()
-
-    def _source_name(self) -> str:
-        return self.capture.source.name if self.capture is not None else ""
 
     def _on_cameras_found(self, cameras: tuple) -> None:
         self.cameras = tuple(cameras)
-        menus.fill_camera_menu(self.actions, self.cameras, self._source_name())
+        self._fill_camera_menu()
+
+    def _fill_camera_menu(self) -> None:
+        menu, current = self.camera_menu, self.source.name if self.source is not None else ""
+        menu.clear()
+        for act in self.camera_group.actions():
+            self.camera_group.removeAction(act)
+        if self.cameras is None:
+            menu.addAction("Searching for cameras...").setEnabled(False)
+        elif not self.cameras:
+            menu.addAction("No camera found").setEnabled(False)
+        for index in self.cameras or ():
+            act = menu.addAction(f"Camera {index}")
+            act.setCheckable(True)
+            act.setData(index)
+            act.setChecked(current == f"Camera {index}")
+            self.camera_group.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.demo)
+        menu.addAction(self.open_video)
+        menu.addMenu(self._resolution_menu)
+        menu.addSeparator()
+        menu.addAction(self.find_cameras_action)
+
+    def _add_resolutions(self, chosen: tuple[int, int] | None) -> None:
+        self._resolution_menu = QMenu("&Resolution", self.window)
+        for w, h in RESOLUTIONS:
+            act = self._resolution_menu.addAction(f"{w} x {h}")
+            act.setCheckable(True)
+            act.setData((w, h))
+            act.setChecked(chosen == (w, h))
+            self.resolution_group.addAction(act)
 
     def _on_resolution_chosen(self, action) -> None:
         self.prefs.resolution = tuple(action.data())
-        if self.capture is not None and isinstance(self.capture.source, CameraSource):
-            self.open_source(str(self.capture.source.index))
+        if isinstance(self.source, CameraSource):
+            self.open_source(str(self.source.index))
 
     def _on_open_video(self) -> None:
         patterns = " ".join(f"*{s}" for s in VIDEO_SUFFIXES + IMAGE_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "Open video or image", str(Path.home()), f"Media ({patterns})")
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open video or image", str(Path.home()),
+                                              f"Media ({patterns})")
         if path:
             self.open_source(path)
-

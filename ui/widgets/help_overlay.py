@@ -17,6 +17,10 @@ class ShortcutsOverlay(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
         self.hide()
 
+    def set_actions(self, actions: list[QAction]) -> None:
+        """The actions the sheet lists (each part of the window declares its own)."""
+        self._actions = list(actions)
+
     def rows(self) -> list[tuple[str, str]]:
         """(action, shortcuts) pairs shown in the sheet."""
         out = []

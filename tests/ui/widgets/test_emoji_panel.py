@@ -114,4 +114,4 @@ def test_image_rescales_with_the_widget(panel):
 
 def test_default_folder_is_the_projects_assets():
     assert DEFAULT_ASSETS_DIR.parts[-2:] == ("assets", "emojis")
-    assert (DEFAULT_ASSETS_DIR.parent.parent / "ui" / "emoji_panel.py").is_file()
+    assert (DEFAULT_ASSETS_DIR.parent.parent / "ui" / "widgets" / "emoji_panel.py").is_file()

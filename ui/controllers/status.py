@@ -1,0 +1,60 @@
+"""The status bar's live numbers: source, model, fps, capture-to-display latency and face count."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import numpy as np
+from PyQt5.QtCore import QObject, QTimer
+from PyQt5.QtWidgets import QLabel, QStatusBar
+
+from emocam.types import FrameResult
+from ui.widgets.video_view import VideoView
+
+
+class StatusReport(QObject):
+    """Owns the status labels; :meth:`frame_shown` is called for every result the window shows and
+    the numbers are refreshed twice a second (not per frame: text layout costs more than it tells)."""
+
+    KEYS = ("source", "model", "fps", "latency", "faces")
+
+    def __init__(self, bar: QStatusBar, view: VideoView):
+        super().__init__(bar)
+        self.view = view
+        self.labels = {k: QLabel(bar) for k in self.KEYS}
+        for label in self.labels.values():
+            bar.addPermanentWidget(label)
+        self.latencies: deque[float] = deque(maxlen=150)
+        self._shown: deque[float] = deque(maxlen=90)
+        self._last_latency_frame: float | None = None
+        self._result: FrameResult | None = None
+        self._timer = QTimer(self, interval=500, timeout=self.refresh)
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def frame_shown(self, result: FrameResult) -> None:
+        self._result = result
+        self._shown.append(time.monotonic())
+        view = self.view
+        painted = view.last_painted_frame_timestamp
+        if view.last_paint_timestamp and painted and painted != self._last_latency_frame:  # one sample per paint
+            self.latencies.append(view.last_paint_timestamp - painted)
+            self._last_latency_frame = painted
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._shown if now - t <= 2.0]
+        fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
+        self.labels["fps"].setText(f"{fps:.1f} fps")
+        if self.latencies:
+            p95 = float(np.percentile(list(self.latencies), 95)) * 1000
+            self.labels["latency"].setText(f"latency p95 {p95:.0f} ms")
+        result = self._result
+        faces = len(result.faces) if result else 0
+        text = f"{faces} face{'s' if faces != 1 else ''}"
+        if result is not None and result.faces_skipped:  # say so when the per-frame cap is reached
+            text = f"{faces} of {faces + result.faces_skipped} faces (limit)"
+        self.labels["faces"].setText(text)
