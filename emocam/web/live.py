@@ -19,7 +19,7 @@ import logging
 import time
 
 from anyio import to_thread
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 
 from emocam.web.analysis import LiveAnalyzer
 from emocam.web.catalog import ModelCatalog
@@ -69,12 +69,32 @@ async def serve_live(ws: WebSocket, catalog: ModelCatalog, model: str | None) ->
     try:
         await _receive(ws, slot, worker)
     finally:
-        worker.cancel()
+        if not worker.done():
+            worker.cancel()
+    if worker.done() and not worker.cancelled() and worker.exception() is not None:
+        await _close_after_fault(ws, worker.exception())
+
+
+async def _close_after_fault(ws: WebSocket, fault: BaseException) -> None:
+    """The analysis task failed: a client that left is normal; anything else is logged and the
+    client told, without details."""
+    if isinstance(fault, WebSocketDisconnect):
+        return
+    log.error("live analysis stopped", exc_info=fault)
+    try:
+        await ws.close(code=1011, reason="internal error; the server's log has the details")
+    except (RuntimeError, WebSocketDisconnect, OSError):  # already closed by the other side
+        pass
 
 
 async def _receive(ws: WebSocket, slot: NewestFrame, worker: asyncio.Task) -> None:
     while not worker.done():
-        message = await ws.receive()
+        receiving = asyncio.ensure_future(ws.receive())
+        await asyncio.wait({receiving, worker}, return_when=asyncio.FIRST_COMPLETED)
+        if not receiving.done():  # the analysis stopped: stop listening too
+            receiving.cancel()
+            return
+        message = receiving.result()
         if message["type"] == "websocket.disconnect":
             return
         data = message.get("bytes")

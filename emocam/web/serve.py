@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 from emocam.errors import UsageError
-from emocam.web.live import MAX_FRAME_BYTES
-from emocam.web.service import LOOPBACK_HOSTS, WebConfig
+from emocam.web import LOOPBACK_HOSTS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,10 +30,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from emocam.web.app import create_app
-
+        from emocam.web.app import create_app
+        from emocam.web.live import MAX_FRAME_BYTES
+        from emocam.web.service import WebConfig
+    except ImportError as e:
+        raise UsageError(f"the web page needs the 'web' extra ({e.name or e} is missing): "
+                         "pip install 'emocam[web]' (from a clone: pip install -e '.[web]')") from e
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number (1-65535)")
     for folder in args.models_dir:

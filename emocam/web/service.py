@@ -7,13 +7,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emocam.web import LOOPBACK_HOSTS
 from emocam.web.analysis import StillAnalyzer
 from emocam.web.avatar_jobs import AvatarJobs
 from emocam.web.avatars import AvatarEngine, default_engine
 from emocam.web.catalog import ModelCatalog, ModelEntry, default_folders
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-
 
 @dataclass(frozen=True)
 class WebConfig:

@@ -69,3 +69,15 @@ def test_a_connection_from_another_site_is_refused(client):
         with client.websocket_connect("ws://localhost/api/live", headers={"origin": "http://evil.example"}) as ws:
             ws.receive_json()
     assert closed.value.code == 1008
+
+
+def test_a_client_that_leaves_mid_stream_leaves_no_error_behind(client, stage_jpeg, caplog):
+    with client.websocket_connect("ws://localhost/api/live") as ws:
+        ws.receive_json()
+        for _ in range(5):
+            ws.send_bytes(stage_jpeg)
+    with client.websocket_connect("ws://localhost/api/live") as ws:  # the server still serves
+        ws.receive_json()
+        ws.send_bytes(stage_jpeg)
+        assert len(_until_frame(ws, 1)[-1]["faces"]) == 1
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []

@@ -58,3 +58,13 @@ def test_a_port_in_use_is_one_line():
                                          ("192.168.1.10", False), ("myhost.lan", False)])
 def test_which_hosts_count_as_this_computer_only(host, local):
     assert is_loopback(host) is local
+
+
+def test_without_the_web_extra_serve_says_which_extra_to_install():
+    """Run as if FastAPI and uvicorn were not installed (a None entry makes their import fail)."""
+    code = ("import sys; sys.modules['fastapi'] = sys.modules['uvicorn'] = None; "
+            "from emocam.__main__ import main; sys.exit(main(['serve']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "the web page needs the 'web' extra" in proc.stderr and "pip install 'emocam[web]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
