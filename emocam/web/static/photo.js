@@ -16,7 +16,10 @@ export function setupPhoto() {
     const form = new FormData();
     form.append("image", blob, blob.name || "photo");
     form.append("model", selectedModel());
+    const slow = setTimeout(() => status($("photo-status"),
+      "Still working: the first use of a model checks it (a Keras model is also converted), up to a minute…", "busy"), 3000);
     const result = await api("/api/predict", { method: "POST", body: form });
+    clearTimeout(slow);
     if (!result.ok) {
       $("stage").hidden = result.status === 415 || result.status === 413 || result.status === 422;
       status($("photo-status"), detail(result), "error");

@@ -125,6 +125,33 @@ def test_a_non_image_shows_the_servers_message(browser, server, tmp_path):
     assert [p for p in _problems(browser) if "status of 415" not in p] == []  # and the log is read out
 
 
+def test_take_a_picture_with_the_camera(browser, server):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    browser.find_element(By.ID, "snap-open").click()
+    _wait(browser, lambda d: d.execute_script("return document.getElementById('snap-video').videoWidth") > 0,
+          what="the camera preview")
+    browser.find_element(By.ID, "snap-take").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#faces .face-card"), what="a face card")
+    assert browser.find_element(By.ID, "snap-box").is_displayed() is False  # the camera is closed again
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#boxes .box")) == 1
+
+
+def test_drop_a_picture(browser, server):
+    """A file dropped on the zone (a synthetic drop event carrying a real PNG the server serves)."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    browser.execute_script(
+        "fetch('/styles/waves.png').then(r => r.blob()).then(blob => {"
+        "  const data = new DataTransfer(); data.items.add(new File([blob], 'waves.png', {type: 'image/png'}));"
+        "  document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}));"
+        "});")
+    _wait(browser, lambda d: "no face found" in d.find_element(By.ID, "photo-status").text, what="the no-face message")
+    assert browser.find_elements(By.CSS_SELECTOR, "#faces .face-card") == []
+
+
 def test_live_mode_streams_the_camera_and_draws_faces(browser, server):
     from selenium.webdriver.common.by import By
 
