@@ -66,20 +66,20 @@ class ModelCatalog:
         self._checked: set[tuple] = set()  # (path, size, mtime) that passed the child-process check
 
     def entries(self) -> list[ModelEntry]:
-        """Every model, the default first; a file name found twice is qualified by its source."""
+        """Every model, the default first. A file name found again in a later folder is listed as
+        ``source:name`` (the earlier one keeps the plain name); the same file twice is listed once."""
         default = self._default_path()
-        found = [(source, p) for source, folder in self.folders for p in _model_files(folder)]
         seen: set[Path] = set()
-        counts: dict[str, int] = {}
-        for _, p in found:
-            counts[p.name] = counts.get(p.name, 0) + 1
+        names: set[str] = set()
         entries = []
-        for source, p in found:
-            if p.resolve() in seen:
-                continue
-            seen.add(p.resolve())
-            name = p.name if counts[p.name] == 1 else f"{source}:{p.name}"
-            entries.append(ModelEntry(name, p, source, default is not None and p.resolve() == default))
+        for source, folder in self.folders:
+            for p in _model_files(folder):
+                if p.resolve() in seen:
+                    continue
+                seen.add(p.resolve())
+                name = p.name if p.name not in names else f"{source}:{p.name}"
+                names.add(name)
+                entries.append(ModelEntry(name, p, source, default is not None and p.resolve() == default))
         return sorted(entries, key=lambda e: not e.default)
 
     def find(self, name: str | None) -> ModelEntry:

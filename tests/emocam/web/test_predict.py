@@ -15,7 +15,7 @@ from PIL import Image
 from emocam.emotions import NAMES
 from emocam.web.uploads import MAX_UPLOAD_BYTES
 from emocam import resources
-from tests.emocam.media import PORTRAIT_FACE, blank, portrait
+from tests.emocam.media import PORTRAIT, PORTRAIT_FACE, blank, portrait
 from tests.emocam.web.conftest import encode
 
 
@@ -95,6 +95,10 @@ ERRORS = [
     ("relative path as model", "model:../weights/emocam_fer_v4.tflite", 404, "unknown model"),
     ("absolute path as model", "model:/etc/passwd", 404, "unknown model"),
     ("JSON instead of a form", {"json": {"image": "aGVsbG8="}}, 415, "multipart/form-data"),
+    ("too many fields", {"data": {f"f{i}": "x" for i in range(9)}, "files": {"image": ("a.jpg", b"x", "image/jpeg")}},
+     422, "too many form fields"),
+    ("malformed form", {"content": b"--zz\r\nno headers, no end", "headers": {"content-type": "multipart/form-data; boundary=zz"}},
+     400, "the form could not be read"),
 ]
 
 
@@ -166,3 +170,22 @@ def test_an_empty_model_field_means_the_default(client, face_jpeg):
     """The page sends an empty name while its model list is still loading."""
     r = client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")}, data={"model": ""})
     assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v4.tflite"
+
+
+def test_models_from_the_weights_folder_and_name_clashes(client, user_models, tmp_path, monkeypatch):
+    """EMOCAM_WEIGHTS_DIR is listed as "weights"; a file name seen before is qualified by its source,
+    and the shipped default keeps its plain name."""
+    weights = tmp_path / "my-weights"
+    weights.mkdir()
+    (weights / "team.tflite").write_bytes(SHIPPED.read_bytes())
+    (user_models / "emocam_fer_v4.tflite").write_bytes(SHIPPED.read_bytes())
+    monkeypatch.setenv("EMOCAM_WEIGHTS_DIR", str(weights))
+    from tests.emocam.web.conftest import make_client
+
+    with make_client() as c:
+        names = [(m["name"], m["source"]) for m in c.get("/api/models").json()["models"]]
+        assert names == [("emocam_fer_v4.tflite", "shipped"), ("emocam_fer_v4.keras", "shipped"),
+                         ("team.tflite", "weights"), ("user:emocam_fer_v4.tflite", "user")]
+        r = c.post("/api/predict", files={"image": ("a.jpg", PORTRAIT.read_bytes(), "image/jpeg")},
+                   data={"model": "user:emocam_fer_v4.tflite"})
+        assert r.status_code == 200 and r.json()["model"] == "user:emocam_fer_v4.tflite"
