@@ -92,3 +92,12 @@ def test_unknown_routes_and_methods_are_json(client):
     assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
     r = client.put("/api/predict")
     assert r.status_code == 405 and "detail" in r.json()
+
+
+@pytest.mark.parametrize("path", ["/emojis/../../setup.cfg", "/emojis/..%2f..%2fsetup.cfg", "/static/..%2fapp.py",
+                                  "/styles/%2e%2e/%2e%2e/weights/DEFAULT", "/docs-static/..%2f__init__.py",
+                                  "/emojis/", "/static/"])
+def test_static_folders_serve_only_their_files(client, path):
+    r = client.get(path)
+    assert r.status_code == 404, (path, r.status_code, r.text[:80])
+    assert r.json() == {"detail": "Not Found"}
