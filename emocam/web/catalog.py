@@ -98,6 +98,8 @@ class ModelCatalog:
     def load(self, entry: ModelEntry):
         """A new classifier for ``entry`` (checked in a child process first unless it is the shipped
         default); 422 with the reason when the file is refused."""
+        if not entry.path.is_file():
+            raise WebError(404, f"model {entry.name!r} is no longer there; choose another (GET /api/models)")
         try:
             self._check(entry)
             return load_classifier(entry.path)

@@ -12,6 +12,7 @@ from emocam.web.analysis import StillAnalyzer
 from emocam.web.avatar_jobs import AvatarJobs
 from emocam.web.avatars import AvatarEngine, default_engine
 from emocam.web.catalog import ModelCatalog, ModelEntry, default_folders
+from emocam.web.uploads import WebError
 
 @dataclass(frozen=True)
 class WebConfig:
@@ -33,7 +34,10 @@ class Analyzers:
         self._lock = threading.Lock()
 
     def get(self, entry: ModelEntry) -> StillAnalyzer:
-        stat = entry.path.stat()
+        try:
+            stat = entry.path.stat()
+        except OSError as e:  # removed since it was listed
+            raise WebError(404, f"model {entry.name!r} is no longer there; choose another (GET /api/models)") from e
         key = (str(entry.path), stat.st_size, stat.st_mtime_ns)  # a replaced file is loaded again
         with self._lock:
             model_lock = self._locks[key]

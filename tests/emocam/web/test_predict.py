@@ -189,3 +189,18 @@ def test_models_from_the_weights_folder_and_name_clashes(client, user_models, tm
         r = c.post("/api/predict", files={"image": ("a.jpg", PORTRAIT.read_bytes(), "image/jpeg")},
                    data={"model": "user:emocam_fer_v4.tflite"})
         assert r.status_code == 200 and r.json()["model"] == "user:emocam_fer_v4.tflite"
+
+
+def test_a_model_removed_after_listing_is_a_404(user_models, face_jpeg):
+    from emocam.web.catalog import ModelCatalog
+    from emocam.web.service import Analyzers
+    from emocam.web.uploads import WebError
+
+    (user_models / "gone.tflite").write_bytes(SHIPPED.read_bytes())
+    catalog = ModelCatalog([("user", user_models)])
+    entry = catalog.find("gone.tflite")
+    (user_models / "gone.tflite").unlink()
+    for load in (Analyzers(catalog).get, catalog.load):
+        with pytest.raises(WebError) as e:
+            load(entry)
+        assert e.value.status == 404 and "'gone.tflite' is no longer there" in e.value.message
