@@ -204,3 +204,19 @@ def test_a_model_removed_after_listing_is_a_404(user_models, face_jpeg):
         with pytest.raises(WebError) as e:
             load(entry)
         assert e.value.status == 404 and "'gone.tflite' is no longer there" in e.value.message
+
+
+def test_a_phone_photo_is_turned_upright_by_its_exif_orientation(client):
+    """Stored on its side with EXIF orientation 6 ("turn 90 degrees clockwise to show"), as phones
+    do: the face is found, and the box and size are those of the upright picture browsers show."""
+    upright = portrait()[:, 40:440]  # 400 wide, 512 high
+    sideways = np.ascontiguousarray(np.rot90(upright, k=1))  # 512 wide, 400 high, face on its side
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(sideways).save(buf, "JPEG", exif=exif, quality=95)
+    r = client.post("/api/predict", files={"image": ("phone.jpg", buf.getvalue(), "image/jpeg")})
+    assert r.status_code == 200
+    assert (r.json()["width"], r.json()["height"]) == (400, 512)
+    [face] = r.json()["faces"]
+    assert abs(face["box"][0] - (PORTRAIT_FACE.x - 40)) <= 6 and abs(face["box"][1] - PORTRAIT_FACE.y) <= 6
