@@ -19,6 +19,7 @@ COMMANDS = {
     "analyze": ("emocam.cli.batch", "run the live pipeline over videos (files, folders; --jobs, --cluster): "
                 "CSV per video, summary, timeline plot, annotated video"),
     "bench": ("emocam.bench.cli", "compare the classic tutorial loop with emocam's live pipeline"),
+    "serve": ("emocam.web.serve", "the web page and JSON API on this computer (upload, live camera, avatars)"),
 }
 
 # what a command cannot start without (an optional dependency: see emocam.extras)

@@ -66,6 +66,10 @@ CASES = [
     ("analyze", ["{missing}/clip.mp4"], "clip.mp4"),
     ("analyze", ["{text_mp4}"], "notes.mp4"),
     ("analyze", ["{image}", "--every", "0"], "every"),
+    ("serve", ["--port", "many"], "many"),
+    ("serve", ["--port", "0"], "--port 0"),
+    ("serve", ["--models-dir", "{missing}/models"], "models"),
+    ("serve", ["--host", "no-such-host.invalid"], "no-such-host.invalid"),
 ]
 
 
