@@ -24,8 +24,9 @@ class TimelineView(QWidget):
     right; the time axis is labelled in seconds before the newest frame.
 
     :meth:`add` only stores a point (cheap, once per frame); a single-shot timer repaints at most
-    every :data:`REPAINT_MS`, so the timeline costs the video no frames. Following another face
-    starts a fresh history; while no face is seen, "No face" is shown over the last history.
+    every :data:`REPAINT_MS`, so the timeline costs the video no frames. Following another face or a
+    looping video keeps the history and draws a dashed break mark; while no face is seen, "No face"
+    is shown over the last history.
     """
 
     def __init__(self, parent: QWidget | None = None, window_s: float = WINDOW_S):
@@ -56,6 +57,11 @@ class TimelineView(QWidget):
     @property
     def has_face(self) -> bool:
         return self._timeline.has_face
+
+    @property
+    def breaks(self) -> tuple[float, ...]:
+        """Times of the break marks (another face followed, a video looped)."""
+        return self._timeline.breaks
 
     @property
     def track_id(self) -> int | None:
@@ -139,6 +145,12 @@ class TimelineView(QWidget):
         painter.save()
         painter.setClipRect(plot.adjusted(-1, -1, 1, 1))
         faded = not self._timeline.has_face
+        mark = QColor(self.palette().color(QPalette.WindowText))
+        mark.setAlpha(120)
+        painter.setPen(QPen(mark, 1, Qt.DashLine))
+        for t in self._timeline.breaks:  # another face, or the video looped
+            x = plot.right() - (latest - t) / self.window_s * plot.width()
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
         for times, probs in self._timeline.segments():
             xs = plot.right() - (latest - times) / self.window_s * plot.width()
             keep = _one_per_column(xs)

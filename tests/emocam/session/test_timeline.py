@@ -1,4 +1,5 @@
-"""Timeline: the last 60 s of one track's probabilities, reset on a new track, gaps while no face."""
+"""Timeline: the last 60 s of the followed face's probabilities, kept across track changes and loops
+(marked as breaks), gaps while no face."""
 
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ def test_points_older_than_the_window_are_dropped():
     assert [p.t for p in tl.points] == [60.0, 70.0, 80.0, 90.0, 100.0, 110.0, 120.0]
 
 
-def test_another_track_starts_a_fresh_history():
+def test_another_track_keeps_the_history_and_marks_a_break():
     tl = Timeline()
     tl.add(0.0, HAPPY, 1)
     tl.add(0.1, HAPPY, 1)
     tl.add(0.2, SAD, 2)
-    assert [(p.t, p.probs) for p in tl.points] == [(0.2, SAD)] and tl.track_id == 2
+    assert [(p.t, p.probs) for p in tl.points] == [(0.0, HAPPY), (0.1, HAPPY), (0.2, SAD)] and tl.track_id == 2
+    assert tl.breaks == (0.2,)
+    assert [t.tolist() for t, _ in tl.segments()] == [[0.0, 0.1], [0.2]]  # one person's line never continues
 
 
 @pytest.mark.parametrize("probs, track", [(None, 1), (HAPPY, None), (None, None)])
@@ -59,11 +62,27 @@ def test_a_gap_that_falls_out_of_the_window_goes_with_it():
     assert [t.tolist() for t, _ in tl.segments()] == [[2.0, 11.5]]
 
 
-def test_a_clock_going_back_resets():
+def test_a_looping_video_keeps_sixty_seconds_of_history():
+    """An 8 s clip looping for 80 s: the clock goes back every 8 s, the history still spans 60 s."""
+    tl = Timeline(window_s=60.0)
+    for loop in range(10):
+        for k in range(80):
+            tl.add(k * 0.1, HAPPY, loop + 1)  # each loop restarts the clock and the tracker
+    times = [p.t for p in tl.points]
+    assert times == sorted(times)
+    assert times[-1] - times[0] >= 59.0
+    assert len(tl.breaks) >= 7  # every restart is marked
+    assert all(times[0] <= b <= times[-1] for b in tl.breaks)
+
+
+def test_a_clock_going_back_continues_after_the_last_point():
     tl = Timeline()
     tl.add(50.0, HAPPY, 1)
     tl.add(3.0, SAD, 1)
-    assert [p.t for p in tl.points] == [3.0]
+    tl.add(3.5, SAD, 1)
+    (t1, _), (t2, _) = tl.segments()
+    assert t1.tolist() == [50.0] and t2[0] > 50.0 and t2[1] - t2[0] == pytest.approx(0.5)
+    assert len(tl.breaks) == 1 and 50.0 < tl.breaks[0] < t2[0]
 
 
 def test_memory_is_bounded_whatever_the_rate():

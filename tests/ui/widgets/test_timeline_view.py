@@ -66,7 +66,8 @@ def test_no_face_then_another_face(view):
     feed(view, result(1, 1.1, None))
     assert not view.has_face and len(view.points) == 1  # kept, shown faded under "No face"
     feed(view, result(2, 1.2, SAD, track_id=2))
-    assert view.has_face and view.track_id == 2 and [p.t for p in view.points] == [1.2]
+    assert view.has_face and view.track_id == 2 and [p.t for p in view.points] == [1.0, 1.2]
+    assert view.breaks == (1.2,)  # the history stays; another face's line starts after a mark
 
 
 def test_repaints_are_throttled_however_fast_results_come(view, qtbot):
