@@ -23,6 +23,7 @@ import numpy as np
 
 from emocam.cli.args import int_in_range
 from emocam.bench.loops import ClassicLoop, EmocamLoop, LoopRecord, run_interleaved
+from emocam.bench.recall import recall_summary, reference_boxes
 from emocam.live.detection import DEFAULT_CASCADE, FaceDetector
 from emocam import resources
 
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     records = compare(frames, keras_file, runtime, args.cascade)
     live = measure_live(runtime, args.source, args.cascade)
     report = summarize(records, live, frames=len(frames), source=source, model=runtime.name)
+    report.update(recall_summary(reference_boxes(frames, FaceDetector(args.cascade)),
+                                 dict(zip(("classic", "emocam"), records))))
     if args.plot:
         save_plot(report, Path(args.plot))
     print(json.dumps(report) if args.json else format_table(report))

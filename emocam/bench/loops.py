@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from emocam.live.pipeline import Pipeline
-from emocam.types import Frame
+from emocam.types import Box, Frame
 
 STAGES = ("capture", "detect", "classify", "smooth")
 STAGE_TITLES = {"capture": "capture/convert", "detect": "detect", "classify": "classify", "smooth": "smooth"}
@@ -28,6 +28,7 @@ class LoopRecord:
     total: list[float] = field(default_factory=list)
     face_frames: int = 0
     per_face: list[float] = field(default_factory=list)
+    boxes: list[list[Box]] = field(default_factory=list)  # per frame, the faces reported, in frame pixels
 
     def add(self, total: float, faces: int, **stage_ms: float) -> None:
         for stage in STAGES:
@@ -62,6 +63,9 @@ class ClassicLoop:
         t3 = time.perf_counter()
         record.add(1e3 * (t3 - t0), len(rects), capture=1e3 * (t1 - t0), detect=1e3 * (t2 - t1),
                    classify=1e3 * (t3 - t2))
+        back = bgr.shape[1] / gray.shape[1]  # boxes of the 400 px copy, in frame pixels (not timed)
+        record.boxes.append([Box(round(x * back), round(y * back), round(w * back), round(h * back))
+                             for (x, y, w, h) in (rects if len(rects) else [])])
 
     def _to_input(self, gray_face: np.ndarray) -> np.ndarray:
         x = cv2.resize(gray_face, (self.width, self.height)).astype(np.float32) / 127.5 - 1.0
@@ -89,6 +93,7 @@ class EmocamLoop:
                    classify=times.classify_ms, smooth=times.smooth_ms)
         if faces:
             record.per_face.append(times.classify_ms / faces)
+        record.boxes.append([face.box for face in result.faces])
 
 
 def run_interleaved(frames: list[np.ndarray], loops: list, chunk: int = 25) -> list[LoopRecord]:

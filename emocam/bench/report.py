@@ -60,12 +60,20 @@ def format_table(report: dict) -> str:
     n = report["frames"]
     rows.append(("frames with a face", f"{report['classic_face_frames']}/{n}",
                  f"{report['emocam_face_frames']}/{n}", ""))
+    if "reference_faces" in report:
+        ref = report["reference_faces"]
+        rows.append((f"faces found of {ref} (full-res scan)", *(_recall(report, loop) for loop in LOOPS), ""))
     rows.append(("classifier ms per face (median)", _num(report["predict_ms"]), _num(report["per_face_ms"]),
                  _speedup(report["predict_ms"], report["per_face_ms"])))
     rows.append(("", "Keras predict", "LiteRT", ""))
     head = (f"emocam bench: {n} frames of {report['source']}; model {report['model']}; "
             f"{report['cpus']} CPUs; both loops in one process, taking turns on the same frames")
     return "\n".join([head, "", *_aligned(rows), "", _live_line(report)])
+
+
+def _recall(report: dict, loop: str) -> str:
+    recall = report.get(f"{loop}_recall")
+    return "-" if recall is None else f"{100 * recall:.1f}%"
 
 
 def _ms(stage: dict) -> str:

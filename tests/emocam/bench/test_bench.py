@@ -48,6 +48,9 @@ def test_json_has_every_number_and_the_live_path_stays_free_of_tensorflow(bench,
     assert report["predict_ms"] > 0 and report["per_face_ms"] > 0
     assert report["first_frame_s"] > 0 and report["rss_mb"] > 0
     assert report["tensorflow_in_live_path"] is False
+    assert report["reference_faces"] == 12  # one face in each synthetic frame, found at full resolution
+    assert report["emocam_faces"] >= 11 and 0.9 <= report["emocam_recall"] <= 1.0
+    assert 0 <= report["classic_recall"] <= 1.0
     for loop in ("classic", "emocam"):
         for stage in STAGES:
             times = report["stages"][loop][stage]
