@@ -7,6 +7,7 @@ named by its file stem (``ember``) or given as a path to any image.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -65,14 +66,20 @@ def resize_long_side(rgb: np.ndarray, long_side: int) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
-def largest_face(rgb: np.ndarray) -> Box | None:
-    """The largest face the Haar detector finds (searched on a copy at most 480 px wide), or None."""
+@functools.lru_cache(maxsize=1)
+def _face_detector():
+    """One detector per process: loading the cascade XML costs more than a search on a small image."""
     from emocam.live.detection import FaceDetector
 
+    return FaceDetector()
+
+
+def largest_face(rgb: np.ndarray) -> Box | None:
+    """The largest face the Haar detector finds (searched on a copy at most 480 px wide), or None."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     scale = min(1.0, 480 / gray.shape[1])
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    boxes = FaceDetector().detect(small, 1.0 / scale)
+    boxes = _face_detector().detect(small, 1.0 / scale)
     return max(boxes, key=lambda b: b.area) if boxes else None
 
 

@@ -26,7 +26,6 @@ from emocam.types import Box, Frame
 
 log = logging.getLogger(__name__)
 
-LIVE_SIDES = (256, 320, 384)  # what "live" means here: 10+ paintings a second on one laptop core
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def offline_message(source: WeightsSource = WeightsSource()) -> str:
     return (f"the detailed (Gatys) avatar engine needs the ImageNet VGG19 weights ({FILE_NAME}, about "
             f"{source.approx_mb} MB) and none were found (looked in: {', '.join(str(p) for p in candidate_paths())}). "
             f"Either download them (needs internet; in the app choose the detailed engine and say yes, or run "
-            f"`python -m emocam stylize ... --download`; they go to {source.target}), "
+            f"`python -m emocam stylize ... --engine gatys --download`; they go to {source.target}), "
             f"or copy the file from another computer to {REPO_WEIGHTS_DIR / FILE_NAME} "
             f"(or point EMOCAM_VGG_WEIGHTS at it). The fast engine needs none of this.")
 

@@ -79,7 +79,7 @@ class StylePanel(QWidget):
                              (self.worker.job_cancelled, self._on_job_cancelled)):
             signal.connect(slot)
         self.worker.start()
-        self._warm_timer = QTimer(self, singleShot=True, interval=500)
+        self._warm_timer = QTimer(self, singleShot=True, interval=0)  # once the event loop runs
         self._warm_timer.timeout.connect(self.runner.warm_up)
         if self._owns_runner and self.engine.engine == "fast":  # the first Space then paints at once
             self._warm_timer.start()
@@ -176,7 +176,7 @@ class StylePanel(QWidget):
     def show_live_frame(self, result: FrameResult, face: Face | None = None) -> None:
         """A frame was shown: with Live avatar on, paint ``face`` (the followed one; None: the largest).
         Cheap; call it for every shown frame, the painter takes the newest only."""
-        if not self.live.running:
+        if not self.live.running or not self.isVisible():  # a hidden panel paints nothing
             return
         face = face if face is not None else result.largest
         style = self._style_for(face.emotion.name if face is not None else None)

@@ -58,7 +58,8 @@ def test_no_weights_and_no_network_says_both_ways_out(no_weights) -> None:
         require_weights()
     message = str(info.value)
     for needed in ("about 80 MB", "download", "--download", "copy the file", str(no_weights["repo"] / FILE_NAME),
-                   str(no_weights["keras_home"] / "models" / FILE_NAME), "Snapshots are saved"):
+                   str(no_weights["keras_home"] / "models" / FILE_NAME), "--engine gatys --download",
+                   "The fast engine needs none"):
         assert needed in message, f"{needed!r} missing from: {message}"
 
 
