@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self.video_view.show_result(result)
         self.probability_bars.set_probabilities(face.prediction.probabilities if face else None)
         self.emoji_panel.set_emotion(face.label if face else None, bool(face and face.uncertain))
+        self.style_panel.show_live_frame(result, face)  # the live avatar paints the newest frame only
         return face
 
     def selected_face(self, result: FrameResult):
