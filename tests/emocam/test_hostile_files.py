@@ -426,7 +426,7 @@ def old_export(tmp_path) -> dict[Path, bytes]:
 
 
 EXPORT_REFUSALS = {
-    "bad calibration data": (lambda d: d.write_bytes(b"not an npz"), [], "not an .npz archive"),
+    "bad calibration data": (lambda d: d.write_bytes(b"not an npz"), [], "not a readable npz file"),
     ".npy named .npz": (lambda d: np.save(open(d, "wb"), np.zeros(3)), [],
                         "is a single .npy array, not an .npz archive"),
     "calibration count 0": (lambda d: None, ["--calibration-count", "0"], "--calibration-count 0: int8 ranges need"),
