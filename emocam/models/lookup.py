@@ -53,7 +53,7 @@ def default_weights(folder: Path | None = None) -> Path:
     """
     folder = weights_dir() if folder is None else Path(folder)
     marker = folder / DEFAULT_FILE
-    if marker.is_file():
+    if marker.exists() or marker.is_symlink():  # a FIFO or folder named DEFAULT is refused, not skipped
         return _named_in_default(marker)
     candidates = [p for p in folder.glob("*.keras") if not p.name.endswith(_NOT_MODELS)] \
         if folder.is_dir() else []
