@@ -70,7 +70,7 @@ def _named_in_default(marker: Path) -> Path:
     from emocam.fileio import read_regular
 
     try:  # a FIFO named DEFAULT must not hang the start; a huge one must not be read
-        text = read_regular(marker, 4096, "default-model file").decode("utf-8")
+        text = read_regular(marker, 4096, "default-model file", allow_empty=True).decode("utf-8")
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     except (OSError, ValueError) as e:
         raise ModelError(f"{marker}: cannot read the default-model file ({e})") from e
