@@ -214,7 +214,7 @@ def check_regular_file(path: str | Path, what: str = "file") -> Path:
     return path
 
 
-def read_regular(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
+def read_regular(path: str | Path, max_bytes: int, what: str = "file", allow_empty: bool = False) -> bytes:
     """The bytes of ``path``, read once: refuses non-regular files (without blocking on a FIFO),
     empty files and files over ``max_bytes``, with a message naming the file."""
     path = Path(path)
@@ -239,7 +239,7 @@ def read_regular(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
             raise FileRefused(f"{path}: cannot read the {what} ({e.strerror or e})") from e
     if len(data) > max_bytes:  # grew while we read it
         raise FileRefused(f"{path}: larger than the {max_bytes >> 20} MB limit for any {what}; refusing it")
-    if not data:
+    if not data and not allow_empty:
         raise FileRefused(f"{path}: the {what} is empty")
     return data
 

@@ -44,9 +44,10 @@ def image_size(data: bytes, path: Path) -> tuple[str, int, int]:
     from PIL import Image
 
     try:
-        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:  # lazy: parses the header only
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own, lower bound
-            return im.format or "?", int(im.size[0]), int(im.size[1])
+            with Image.open(io.BytesIO(data)) as im:  # lazy: parses the header only
+                return im.format or "?", int(im.size[0]), int(im.size[1])
     except Image.DecompressionBombError as e:  # Pillow's own bound, far above ours: says only the count
         found = re.search(r"\((\d+) pixels\)", str(e))
         size = f"{int(found.group(1)) // 1_000_000} MP" if found else "too many pixels"

@@ -59,7 +59,7 @@ def default_weights(folder: Path | None = None) -> Path:
     """
     folder = weights_dir() if folder is None else Path(folder)
     marker = folder / DEFAULT_FILE
-    if marker.is_file():
+    if marker.exists() or marker.is_symlink():  # a FIFO or folder named DEFAULT is refused, not skipped
         return _named_in_default(marker)
     candidates = [p for p in folder.glob("*.keras") if not p.name.endswith(_NOT_MODELS)] \
         if folder.is_dir() else []
@@ -76,7 +76,7 @@ def _named_in_default(marker: Path) -> Path:
     from emocam.fileio import read_regular
 
     try:  # a FIFO named DEFAULT must not hang the start; a huge one must not be read
-        text = read_regular(marker, 4096, "default-model file").decode("utf-8")
+        text = read_regular(marker, 4096, "default-model file", allow_empty=True).decode("utf-8")
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     except (OSError, ValueError) as e:
         raise ModelError(f"{marker}: cannot read the default-model file ({e})") from e

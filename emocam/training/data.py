@@ -122,7 +122,7 @@ def _check_npz_archive(path: Path) -> None:
         if magic == b"\x93NUMPY":
             raise DataError(f"{path}: is a single .npy array, not an .npz archive; save the data with "
                             "np.savez(path, x=faces, y=labels)") from None
-        raise DataError(f"{path}: not an .npz archive (not a zip file); is it truncated or another format?") from None
+        raise DataError(f"{path}: not a readable npz file (not a zip archive); is it truncated or another format?") from None
     except OSError as e:
         raise DataError(f"{path}: cannot read the npz file ({e.strerror or e})") from e
     if total > MAX_DATA_BYTES:
