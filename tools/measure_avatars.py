@@ -37,22 +37,6 @@ from tools.measure_latency import convert_in_child, demo_frames  # noqa: E402
 WARMUP_S = 3.0
 
 
-def _wire_live(window) -> None:
-    """The one line the window needs, added here if it is not there yet."""
-    import inspect
-
-    if "show_live_frame" in inspect.getsource(type(window)._show):
-        return
-    show = window._show
-
-    def show_and_paint(result):
-        face = show(result)
-        window.style_panel.show_live_frame(result, face)
-        return face
-
-    window._show = show_and_paint
-
-
 def _wait(app, condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
@@ -68,28 +52,35 @@ def _rate(stamps: list[float], since: float) -> float:
 
 def run(weights: Path, frames, fps: float, seconds: float, delay: float, tmp: Path, shots: Path | None) -> None:
     from PyQt5.QtCore import QSettings
-    from PyQt5.QtWidgets import QApplication, QDialog, QMessageBox
+    from PyQt5.QtWidgets import QApplication
 
     from emocam.live.sources import FramesSource
-    from ui.main_window import AppConfig, MainWindow
+    from ui.app import compose
+    from ui.config import AppConfig
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings = QSettings(str(tmp / "settings.ini"), QSettings.IniFormat)
     (tmp / "weights").mkdir(exist_ok=True)
-    window = MainWindow(AppConfig(source=FramesSource(frames, fps=fps, name="30 fps frames"), weights=weights,
-                                  output_dir=tmp / "out", weights_dir=tmp / "weights", probe_cameras=False,
-                                  settings=settings))
-    _wire_live(window)
+    window = compose(AppConfig(source=FramesSource(frames, fps=fps, name="30 fps frames"), weights=weights,
+                               output_dir=tmp / "out", weights_dir=tmp / "weights", probe_cameras=False,
+                               settings=settings))
     processed: list[float] = []
-    painted: list[float] = []
     window.processor.frame_processed.connect(lambda _: processed.append(time.monotonic()))
     opened = time.monotonic()
     window.show()
     window.style_dock.show()
-    panel = window.style_panel
     assert _wait(app, lambda: window.last_result is not None and window.last_result.faces, 30), "no face seen"
     _wait(app, lambda: False, delay)
-    avatars: list[Path] = []
+    _first_avatar(app, window, opened, shots)
+    _live_rates(app, window, processed, fps, seconds, shots)
+    window.close()
+
+
+def _first_avatar(app, window, opened: float, shots: Path | None) -> None:
+    """Space -> avatar in the panel: how long, and whether any dialog opened."""
+    from PyQt5.QtWidgets import QDialog, QMessageBox
+
+    panel, avatars = window.style_panel, []
     panel.avatar_saved.connect(avatars.append)
     started = time.monotonic()
     window.take_snapshot()
@@ -101,6 +92,11 @@ def run(weights: Path, frames, fps: float, seconds: float, delay: float, tmp: Pa
           f"dialogs opened: {len(dialogs)}; status: {panel.status.text()!r}")
     if shots:
         window.grab().save(str(shots / "avatar-after-snapshot.png"))
+
+
+def _live_rates(app, window, processed: list[float], fps: float, seconds: float, shots: Path | None) -> None:
+    """Video fps without and then with the live avatar, and the live avatar's own rate."""
+    panel, painted = window.style_panel, []
     t0 = time.monotonic()
     _wait(app, lambda: False, seconds)
     without = _rate(processed, t0)
@@ -115,7 +111,6 @@ def run(weights: Path, frames, fps: float, seconds: float, delay: float, tmp: Pa
           f"{panel.live.painter.dropped} of {panel.live.painter.offered} frames dropped (newest only)")
     if shots:
         window.grab().save(str(shots / "live-avatar.png"))
-    window.close()
 
 
 def main(argv: list[str] | None = None) -> int:
