@@ -174,9 +174,16 @@ def run_tasks(tasks: list[VideoTask], jobs: int = 1, cluster: str | None = None)
     elif jobs <= 1 or len(tasks) == 1:
         yield from map(analyze_task, tasks)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_one_thread_each) as pool:
             for future in as_completed([pool.submit(analyze_task, t) for t in tasks]):
                 yield future.result()
+
+
+def _one_thread_each() -> None:
+    """In each of ``jobs`` processes: OpenCV on one thread, so N processes use N cores, not N x cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _on_dask(tasks: list[VideoTask], address: str) -> Iterator[dict]:
