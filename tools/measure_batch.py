@@ -2,7 +2,7 @@
 speed-up of ``python -m emocam analyze ... --jobs 2`` over ``--jobs 1``.
 
     python tools/measure_batch.py memory --minutes 60     # a synthetic hour (320x240, 10 fps)
-    python tools/measure_batch.py jobs --videos 4 --seconds 20
+    python tools/measure_batch.py jobs --videos 4 --seconds 20 --rounds 4
 
 Prints one JSON object. Videos are synthetic (the demo face drifting over a plain stage), written to a
 temporary folder and deleted afterwards.
@@ -83,13 +83,13 @@ def measure_memory(minutes: float) -> dict:
             "rss_mb_max": max(samples, default=before), "table_mb": round(table.memory_usage(deep=True).sum() / 2**20, 1)}
 
 
-def measure_jobs(videos: int, seconds: float) -> dict:
+def measure_jobs(videos: int, seconds: float, rounds: int = 2) -> dict:
     fps, size = 15.0, (640, 480)
     with tempfile.TemporaryDirectory() as tmp:
         paths = [write_video(Path(tmp) / f"v{i}.mp4", int(seconds * fps), size, fps) for i in range(videos)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
         walls = {}
-        for jobs in (1, 2, 1, 2):  # alternate, so both see the same machine load
+        for jobs in (1, 2) * rounds:  # alternate, so both see the same machine load
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "emocam", "analyze", *map(str, paths), "--jobs", str(jobs),
                             "--force", "--out-dir", str(Path(tmp) / "out")], check=True, env=env,
@@ -98,7 +98,8 @@ def measure_jobs(videos: int, seconds: float) -> dict:
     best = {jobs: min(times) for jobs, times in walls.items()}
     return {"videos": f"{videos} x {seconds:g} s, {size[0]}x{size[1]} at {fps:g} fps", "cpus": os.cpu_count(),
             "load_avg_1min": round(os.getloadavg()[0], 2), "wall_s": walls,
-            "speedup_best": round(best[1] / best[2], 2)}
+            "speedup_best": round(best[1] / best[2], 2),
+            "speedup_median": round(float(np.median(walls[1]) / np.median(walls[2])), 2)}
 
 
 def main() -> None:
@@ -108,8 +109,9 @@ def main() -> None:
     jobs = sub.add_parser("jobs")
     jobs.add_argument("--videos", type=int, default=4)
     jobs.add_argument("--seconds", type=float, default=20)
+    jobs.add_argument("--rounds", type=int, default=2)
     args = p.parse_args()
-    result = measure_memory(args.minutes) if args.what == "memory" else measure_jobs(args.videos, args.seconds)
+    result = measure_memory(args.minutes) if args.what == "memory" else measure_jobs(args.videos, args.seconds, args.rounds)
     print(json.dumps(result))
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from array import array
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from emocam.api.faces import Analyzer, FaceResult
 from emocam.emotions import NAMES
 from emocam.live.detection import DEFAULT_CASCADE
 from emocam.live.sources import SourceError
+
+if TYPE_CHECKING:
+    import pandas
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def iter_video(path: str | Path, every: int = 1, analyzer: Analyzer | None = Non
 
 
 def analyze_video(path: str | Path, every: int = 1, *, weights: str | Path | None = None,
-                  cascade: str = DEFAULT_CASCADE, progress: bool = True):
+                  cascade: str = DEFAULT_CASCADE, progress: bool = True) -> pandas.DataFrame:
     """One row per analysed frame and face: ``frame``, ``time_s``, ``track_id``, ``x``, ``y``, ``w``,
     ``h``, the 7 probabilities by emotion name and ``emotion``, as a pandas DataFrame (needs
     ``pip install 'emocam[data]'``). Streams the video: memory stays flat however long it is."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import multiprocessing
 import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -174,9 +175,18 @@ def run_tasks(tasks: list[VideoTask], jobs: int = 1, cluster: str | None = None)
     elif jobs <= 1 or len(tasks) == 1:
         yield from map(analyze_task, tasks)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        # spawn, not fork: a fork of a process whose OpenCV/LiteRT thread pools already ran can deadlock
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(jobs, len(tasks)), context, initializer=_one_thread_each) as pool:
             for future in as_completed([pool.submit(analyze_task, t) for t in tasks]):
                 yield future.result()
+
+
+def _one_thread_each() -> None:
+    """In each of ``jobs`` processes: OpenCV on one thread, so N processes use N cores, not N x cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _on_dask(tasks: list[VideoTask], address: str) -> Iterator[dict]:

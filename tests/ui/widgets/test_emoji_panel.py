@@ -113,5 +113,8 @@ def test_image_rescales_with_the_widget(panel):
 
 
 def test_default_folder_is_the_projects_assets():
+    from emocam import resources
+
     assert DEFAULT_ASSETS_DIR.parts[-2:] == ("assets", "emojis")
-    assert (DEFAULT_ASSETS_DIR.parent.parent / "ui" / "widgets" / "emoji_panel.py").is_file()
+    assert DEFAULT_ASSETS_DIR == resources.assets_dir("emojis")  # the shipped folder, installed or not
+    assert len(list(DEFAULT_ASSETS_DIR.glob("*.png"))) == 7
