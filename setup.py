@@ -12,7 +12,7 @@ The repository keeps its fixed top-level layout (``emocam/``, ``ui/``, ``main.py
 from setuptools import find_packages, setup
 
 DATA = {  # repository folder -> files shipped from it (and from its subfolders)
-    "weights": ["DEFAULT", "*.md", "*.card.json", "*.tflite", "*.keras"],
+    "weights": ["DEFAULT", "*.md", "*.card.json", "*.tflite", "*.keras", "*.onnx"],
     "assets": ["*.md", "*.png", "*.jpg"],
     "haarcascades": ["*.md", "*.xml"],
 }

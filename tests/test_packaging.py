@@ -189,6 +189,15 @@ def test_a_feature_whose_extra_is_missing_names_the_extra(fresh_venv, command, e
 
 
 @pytest.mark.network
+def test_installed_fast_avatar_paints_offline_from_the_packaged_networks(fresh_venv):
+    out = fresh_venv["cwd"] / "avatar.png"
+    proc = _run(fresh_venv, str(fresh_venv["python"]), "-m", "emocam", "stylize", "face.jpg", "--style", "ember",
+                "--out", str(out), "--json")
+    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert report["engine"] == "fast" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.network
 def test_installed_gui_module_imports_from_inside_the_package(fresh_venv):
     code = "import emocam.ui.app, emocam.ui.main_window, sys; assert 'ui' not in sys.modules"
     _run(fresh_venv, str(fresh_venv["python"]), "-c", code)

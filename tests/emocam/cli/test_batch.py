@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from emocam.__main__ import main
-from tests.emocam.media import blank, face_on_stage, write_video
+from tests.emocam.media import face_on_stage, write_video
 
 FRAMES, FPS = 12, 10.0
 HEADER = ["time_s", "frame", "track_id", "x", "y", "w", "h", "label",
