@@ -114,7 +114,8 @@ def _pipeline():
 
 def _live_fps(pipeline, seconds: float) -> tuple[float, float, float]:
     """(delivered fps from a paced 30 fps demo camera, p95 ms per frame, unpaced frames per second)."""
-    from emocam.live.sources import DemoSource, LatestFrame
+    from emocam.live.sources import DemoSource
+    from emocam.live.slot import LatestFrame
     from emocam.types import Frame
 
     source, slot, stop = DemoSource(), LatestFrame(), threading.Event()

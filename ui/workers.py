@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
-from emocam.live.sources import FrameSource, LatestFrame, SlotWriter, probe_cameras
+from emocam.live.sources import FrameSource, probe_cameras
+from emocam.live.slot import LatestFrame, SlotWriter
 from emocam.live.capture_loop import CaptureLoop, LoopSettings
 from emocam.live.session import LiveSession
 from emocam.types import Frame, FrameResult

@@ -1,0 +1,1 @@
+"""The `python -m emocam` commands (predict, analyze, stylize) and their shared argument helpers."""

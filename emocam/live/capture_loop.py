@@ -14,7 +14,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
-from emocam.live.sources import FrameSource, LatestFrame, SlotWriter, SourceError
+from emocam.live.sources import FrameSource, SourceError
+from emocam.live.slot import LatestFrame, SlotWriter
 from emocam.live.frames import normalize_image
 from emocam.types import Frame
 

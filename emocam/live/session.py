@@ -21,7 +21,7 @@ from emocam.live.detection import FaceDetector
 from emocam.live.face_search import PipelineSettings
 from emocam.live.pipeline import Pipeline
 from emocam.live.smoothing import FaceTracker, SmoothingSettings
-from emocam.live.sources import LatestFrame, SlotWriter
+from emocam.live.slot import LatestFrame, SlotWriter
 from emocam.types import Frame, FrameResult
 
 

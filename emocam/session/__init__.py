@@ -1,0 +1,1 @@
+"""What a session leaves behind: recordings of every face, the emotion timeline, snapshots."""

@@ -1,0 +1,1 @@
+"""The Avatars panel: style picker, settings and the worker that talks to the painter process."""

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from emocam.live.sources import FramesSource, LatestFrame, SourceError
+from emocam.live.sources import FramesSource, SourceError
+from emocam.live.slot import LatestFrame
 from emocam.live.capture_loop import CaptureLoop, CaptureState, LoopSettings
 
 FAST = LoopSettings(open_timeout_s=0.4, no_frame_s=0.15, backoff_s=(0.05, 0.1), stall_s=0.3)

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emocam.live.sources import (CameraSource, DemoSource, FramesSource, ImageSource, LatestFrame, SourceError,
-                            VideoFileSource, open_source)
+from emocam.live.sources import CameraSource, DemoSource, FramesSource, ImageSource, SourceError, VideoFileSource, open_source
+from emocam.live.slot import LatestFrame
 from tests.emocam import media
 
 
