@@ -188,3 +188,13 @@ def test_avatar_tab_says_what_is_missing(browser, server):
     _wait(browser, lambda d: "VGG19" in d.find_element(By.ID, "avatar-engine").text, what="the missing-weights notice")
     assert "--download" in browser.find_element(By.ID, "avatar-engine").text
     assert not browser.find_element(By.ID, "paint").is_enabled()
+
+
+def test_the_api_docs_render_offline_under_their_policy(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/docs")
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 7, what="the API operations")
+    assert "/api/predict" in browser.find_element(By.ID, "swagger-ui").text
+    problems = _problems(browser)
+    assert problems == [], problems
