@@ -23,7 +23,9 @@ from emocam.types import Box, Frame
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """``detect_width``: whole-frame searches run on a copy at most this wide (boxes are scaled back).
+    """``detect_width``: whole-frame searches run on a copy at most this wide (boxes are scaled back),
+    but never narrower than what keeps a ``min_face`` face as wide as the cascade's window (on a
+    1280 px frame a 320 px copy would shrink a 75 px face below it, and it would never be found).
     ``min_face``: the smallest face, in frame pixels, that a whole-frame search still looks for on
     that copy (48: what the tutorial loop, 400 px wide with minSize 30, reaches on a 640 px frame;
     the cascade's window is the floor); the detector's own ``min_size`` applies where it goes lower.
@@ -129,7 +131,8 @@ class FaceSearch:
 
     def _small_gray(self, image: np.ndarray) -> tuple[np.ndarray, float]:
         h, w = image.shape[:2]
-        scale = min(1.0, self.settings.detect_width / w)
+        # at most detect_width wide, but never so small that a min_face face drops below the window
+        scale = min(1.0, max(self.settings.detect_width / w, self.detector.window_size / self.settings.min_face))
         small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
                                                        interpolation=cv2.INTER_AREA)
         return (small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)), scale

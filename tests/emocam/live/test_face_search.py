@@ -146,3 +146,33 @@ def test_boxes_are_clipped_to_the_frame(detector):
     image, _ = media.face_on_stage(1.0, (500, 300))  # partly off the right and bottom edges
     for box in search.find(Frame(image, 0, 0.0, "clip")):
         assert isinstance(box, Box) and box.x + box.w <= 640 and box.y + box.h <= 480
+
+
+def _small_face_frame(width: int, height: int, face_px: int) -> tuple[np.ndarray, Box]:
+    crop = media.face_crop()
+    scale = face_px / media.PORTRAIT_FACE.w
+    image = media.on_stage(crop, scale, (width // 2, height // 3), (width, height))
+    margin = min(40, media.PORTRAIT_FACE.x)
+    x, y = round(width // 2 + margin * scale), round(height // 3 + margin * scale)
+    return image, Box(x, y, face_px, face_px)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("face_px", [52, 75, 110])
+def test_small_faces_on_large_frames_are_found_and_followed(detector, width, height, face_px):
+    """A face from 48 px up is found by the first whole-frame search whatever the frame size (a
+    fixed 320 px search copy lost every face under ~100 px on 1280 px frames), then followed."""
+    image, expected = _small_face_frame(width, height, face_px)
+    search = FaceSearch(detector)
+    recorder = Recorder(search)
+    for index in range(3):
+        boxes = search.find(Frame(image, index, index / 30, "clip"))
+        assert len(boxes) == 1 and boxes[0].iou(expected) > 0.4, (boxes, expected)
+    assert recorder.take() == ["whole", "near", "near"]
+
+
+@pytest.mark.parametrize("width, expected_scale", [(640, 0.5), (320, 1.0), (1280, 0.5), (1920, 0.5)])
+def test_search_copy_is_as_small_as_the_smallest_face_allows(detector, width, expected_scale):
+    search = FaceSearch(detector)  # defaults: detect_width 320, min_face 48, a 24 px cascade window
+    _, scale = search._small_gray(np.zeros((width * 3 // 4, width, 3), np.uint8))
+    assert scale == pytest.approx(expected_scale)

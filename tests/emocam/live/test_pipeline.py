@@ -79,6 +79,8 @@ def test_each_face_gets_the_classifiers_output_for_its_own_crop(pipeline, classi
 
 def test_boxes_are_clipped_to_the_frame(classifier):
     class EdgeDetector:  # the cascade never reports boxes past the edge; a rounding slip could
+        window_size = 24
+
         def detect(self, gray, scale=1.0):
             return [Box(-10, -20, 60, 60), Box(180, 90, 40, 40), Box(500, 10, 20, 20)]
 
