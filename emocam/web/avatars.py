@@ -1,9 +1,10 @@
 """The web app's one door to avatar painting: a photo and a style image in, a painted RGB image out.
 
-Today the only engine in :mod:`emocam.style` is Gatys et al. (:class:`GatysEngine`), which needs the
-ImageNet VGG19 weights; without them :meth:`AvatarEngine.missing` says what is missing and the
-endpoint answers 503. When the fast ONNX engine lands, add its class here and make
-:func:`default_engine` return it: the routes and the job queue only see :class:`AvatarEngine`.
+The server paints with :class:`FastEngine` (Magenta's pretrained arbitrary-style networks through
+onnxruntime, shipped with emocam: well under a second, nothing to download) wherever
+``emocam.style.fast`` exists, else with :class:`GatysEngine` (needs the ImageNet VGG19 weights, about
+40 s an avatar); an engine that cannot paint says what is missing in :meth:`AvatarEngine.missing` and
+the endpoint answers 503. The routes and the job queue only see :class:`AvatarEngine`.
 """
 
 from __future__ import annotations
@@ -86,9 +87,53 @@ class GatysEngine:
         return self._painter
 
 
+class FastEngine:
+    """The fast engine (:class:`emocam.style.fast.FastStyleTransfer`): its two networks (from
+    ``networks``, default the shipped ones) are checked against their pins and loaded on first use, then reused. Style vectors are kept in memory only,
+    so an uploaded style leaves nothing on disk."""
+
+    name = "fast"
+
+    def __init__(self, size: int = 384, threads: int = 1, networks: Path | None = None):
+        from emocam.style.transfer import StyleSettings
+
+        self.settings, self.threads, self.networks = StyleSettings(size=size), threads, networks
+        self._painter = None
+        self._lock = threading.Lock()
+
+    def missing(self) -> str | None:
+        try:
+            with self._lock:
+                self._ensure_painter()
+        except ImportError as e:
+            return f"the fast avatar engine needs onnxruntime ({e.name or e} is missing): pip install onnxruntime"
+        except RuntimeError as e:  # NetworkInvalid: a network file missing or not the pinned one
+            return str(e)
+        return None
+
+    def paint(self, photo: np.ndarray, style: np.ndarray, progress: Progress, cancelled: Cancelled) -> np.ndarray:
+        from emocam.style.transfer import StyleCancelled
+
+        with self._lock:  # one onnxruntime session pair, one thread at a time
+            painter = self._ensure_painter()
+            try:
+                return painter.stylize(photo, style, self.settings, lambda p: progress(p.fraction), cancelled)
+            except StyleCancelled as e:
+                raise AvatarCancelled(str(e)) from e
+
+    def _ensure_painter(self):
+        if self._painter is None:
+            from emocam.style.fast import FastStyleTransfer, StyleVectorCache
+
+            self._painter = FastStyleTransfer(self.networks, self.threads, vectors=StyleVectorCache(folder=None))
+        return self._painter
+
+
 def default_engine() -> AvatarEngine:
-    """The engine the server uses."""
-    return GatysEngine()
+    """The engine the server uses: the fast one where :mod:`emocam.style` has it, else Gatys."""
+    import importlib.util
+
+    return FastEngine() if importlib.util.find_spec("emocam.style.fast") is not None else GatysEngine()
 
 
 def styles() -> dict[str, Path]:

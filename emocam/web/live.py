@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 
+import anyio
 from anyio import to_thread
 from fastapi import WebSocket, WebSocketDisconnect
 
@@ -78,8 +79,8 @@ async def serve_live(ws: WebSocket, catalog: ModelCatalog, model: str | None) ->
 async def _close_after_fault(ws: WebSocket, fault: BaseException) -> None:
     """The analysis task failed: a client that left is normal; anything else is logged and the
     client told, without details."""
-    if isinstance(fault, WebSocketDisconnect):
-        return
+    if isinstance(fault, (WebSocketDisconnect, OSError, anyio.ClosedResourceError, anyio.BrokenResourceError)):
+        return  # the client left while its answer was being sent (uvicorn raises an OSError subclass)
     log.error("live analysis stopped", exc_info=fault)
     try:
         await ws.close(code=1011, reason="internal error; the server's log has the details")
@@ -88,13 +89,8 @@ async def _close_after_fault(ws: WebSocket, fault: BaseException) -> None:
 
 
 async def _receive(ws: WebSocket, slot: NewestFrame, worker: asyncio.Task) -> None:
-    while not worker.done():
-        receiving = asyncio.ensure_future(ws.receive())
-        await asyncio.wait({receiving, worker}, return_when=asyncio.FIRST_COMPLETED)
-        if not receiving.done():  # the analysis stopped: stop listening too
-            receiving.cancel()
-            return
-        message = receiving.result()
+    while not worker.done():  # a failed analysis is noticed at the next message (frames keep coming)
+        message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
         data = message.get("bytes")

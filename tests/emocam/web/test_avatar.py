@@ -3,6 +3,7 @@ to end, and the job queue's progress, cancel, limits and errors."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import threading
 import time
@@ -15,6 +16,10 @@ from emocam.style.vgg_weights import FILE_NAME
 from emocam.web.avatars import AvatarCancelled, GatysEngine
 from emocam.web.service import WebConfig
 from tests.emocam.web.conftest import encode, make_client
+
+
+HAS_FAST = importlib.util.find_spec("emocam.style.fast") is not None
+needs_fast = pytest.mark.skipif(not HAS_FAST, reason="this tree has no fast avatar engine (emocam.style.fast)")
 
 
 def _files(photo: bytes, **extra) -> dict:
@@ -31,13 +36,58 @@ def _wait(client, job: str, states=("done", "failed", "cancelled"), timeout: flo
     raise AssertionError(f"job {job} still {status['state']} after {timeout} s")
 
 
-def test_without_the_vgg19_weights_the_avatar_is_503_saying_what_is_missing(client, face_jpeg):
+@needs_fast
+def test_the_default_engine_paints_a_real_avatar_offline(client, face_jpeg):
+    """The fast engine (shipped networks, no download): 202, done within seconds, a 384 px PNG that
+    is a painting of the photo, not the photo."""
     r = client.post("/api/avatar", **_files(face_jpeg, style="ember"))
+    assert r.status_code == 202, r.text
+    status = _wait(client, r.json()["job"], timeout=60)
+    assert status["state"] == "done" and status["progress"] == 1.0, status
+    png = client.get(status["image_url"])
+    assert png.headers["content-disposition"] == 'attachment; filename="emocam-avatar-ember.png"'
+    avatar = np.asarray(Image.open(io.BytesIO(png.content)).convert("RGB"))
+    assert avatar.shape == (384, 384, 3)
+    from emocam.style.images import avatar_crop, resize_long_side
+
+    photo = resize_long_side(avatar_crop(np.asarray(Image.open(io.BytesIO(face_jpeg))))[0], 384)
+    assert np.abs(avatar.astype(int) - photo.astype(int)).mean() > 20  # painted, not the photo
+    assert client.get("/api/styles").json() | {"styles": None} == {"styles": None, "engine": "fast",
+                                                                      "available": True, "missing": None}
+
+
+@needs_fast
+def test_a_damaged_network_file_is_a_503_saying_so(user_models, face_jpeg, tmp_path):
+    from emocam.style.networks import NETWORKS_DIR, PINNED
+    from emocam.web.avatars import FastEngine
+
+    for pinned in PINNED:
+        (tmp_path / pinned.name).write_bytes((NETWORKS_DIR / pinned.name).read_bytes())
+    with open(tmp_path / PINNED[1].name, "r+b") as f:  # one flipped byte
+        f.seek(1000)
+        byte = f.read(1)
+        f.seek(1000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with make_client(WebConfig(engine=FastEngine(networks=tmp_path))) as client:
+        r = client.post("/api/avatar", **_files(face_jpeg, style="ember"))
+    assert r.status_code == 503
+    assert "refused, its SHA-256" in r.json()["detail"] and PINNED[1].name in r.json()["detail"]
+
+
+def test_without_the_vgg19_weights_gatys_is_503_saying_what_is_missing(user_models, face_jpeg):
+    with make_client(WebConfig(engine=GatysEngine())) as client:
+        r = client.post("/api/avatar", **_files(face_jpeg, style="ember"))
+        styles = client.get("/api/styles").json()
     assert r.status_code == 503
     detail = r.json()["detail"]
     assert "need the ImageNet VGG19 weights" in detail and FILE_NAME in detail and "--download" in detail
-    styles = client.get("/api/styles").json()
     assert styles["available"] is False and styles["missing"] == detail and styles["engine"] == "gatys"
+
+
+@pytest.mark.skipif(HAS_FAST, reason="the default engine here is the fast one")
+def test_without_the_fast_engine_the_default_says_what_gatys_needs(client, face_jpeg):
+    r = client.post("/api/avatar", **_files(face_jpeg, style="ember"))
+    assert r.status_code == 503 and "need the ImageNet VGG19 weights" in r.json()["detail"]
 
 
 def test_styles_lists_the_built_in_styles_with_images(client):

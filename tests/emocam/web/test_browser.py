@@ -8,6 +8,7 @@ Set ``EMOCAM_WEB_SCREENSHOT=PATH`` to also save the result page's screenshot the
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -178,6 +179,37 @@ def test_live_mode_streams_the_camera_and_draws_faces(browser, server):
     assert problems == [], problems
 
 
+HAS_FAST = importlib.util.find_spec("emocam.style.fast") is not None
+
+
+@pytest.mark.skipif(not HAS_FAST, reason="this tree has no fast avatar engine (emocam.style.fast)")
+def test_paint_an_avatar_with_progress_and_download_it(browser, server, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    browser.find_element(By.ID, "tab-avatar").click()
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#styles .style")) == 7, what="the styles")
+    assert browser.find_element(By.ID, "avatar-engine").text == ""  # nothing missing
+    browser.find_elements(By.CSS_SELECTOR, "#styles .style")[1].click()  # ember
+    browser.find_element(By.ID, "avatar-file").send_keys(str(PORTRAIT))
+    browser.find_element(By.ID, "paint").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "avatar-img").is_displayed(), what="the avatar")
+    img = browser.find_element(By.ID, "avatar-img")
+    assert browser.execute_script("return arguments[0].naturalWidth", img) == 384
+    link = browser.find_element(By.ID, "avatar-download")
+    assert link.is_displayed() and link.get_attribute("download") == "emocam-avatar-ember.png"
+    # the link saves the very PNG shown (a blob: URL made from the server's answer, no second request)
+    assert link.get_attribute("href").startswith("blob:") and link.get_attribute("href") == img.get_attribute("src")
+    assert browser.find_element(By.ID, "avatar-status").text.startswith("Done in")
+    assert browser.find_element(By.ID, "avatar-progress").get_attribute("value") == "1"
+    problems = _problems(browser)
+    assert problems == [], problems
+    browser.save_screenshot(str(tmp_path / "avatar.png"))
+    if os.environ.get("EMOCAM_WEB_AVATAR_SCREENSHOT"):
+        shutil.copy(tmp_path / "avatar.png", os.environ["EMOCAM_WEB_AVATAR_SCREENSHOT"])
+
+
+@pytest.mark.skipif(HAS_FAST, reason="the fast engine paints here; nothing is missing")
 def test_avatar_tab_says_what_is_missing(browser, server):
     from selenium.webdriver.common.by import By
 
@@ -187,3 +219,13 @@ def test_avatar_tab_says_what_is_missing(browser, server):
     _wait(browser, lambda d: "VGG19" in d.find_element(By.ID, "avatar-engine").text, what="the missing-weights notice")
     assert "--download" in browser.find_element(By.ID, "avatar-engine").text
     assert not browser.find_element(By.ID, "paint").is_enabled()
+
+
+def test_the_api_docs_render_offline_under_their_policy(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/docs")
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 7, what="the API operations")
+    assert "/api/predict" in browser.find_element(By.ID, "swagger-ui").text
+    problems = _problems(browser)
+    assert problems == [], problems

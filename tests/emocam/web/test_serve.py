@@ -68,3 +68,20 @@ def test_without_the_web_extra_serve_says_which_extra_to_install():
     assert proc.returncode == 2
     assert "the web page needs the 'web' extra" in proc.stderr and "pip install 'emocam[web]'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_serving_the_shipped_model_never_imports_tensorflow():
+    """The server starts, lists models and styles and answers a prediction on LiteRT alone."""
+    code = "\n".join([
+        "import sys",
+        "from fastapi.testclient import TestClient",
+        "from emocam.web.app import create_app",
+        "with TestClient(create_app(), base_url='http://localhost') as c:",
+        "    assert c.get('/api/models').status_code == c.get('/api/styles').status_code == 200",
+        "    r = c.post('/api/predict', files={'image': open('assets/demo/astronaut.jpg', 'rb')})",
+        "    assert r.status_code == 200 and len(r.json()['faces']) == 1, r.text",
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]",
+        "assert not bad, bad",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
