@@ -10,6 +10,43 @@ import traceback
 from pathlib import Path
 
 log = logging.getLogger("emocam.app")
+LOG_FILE: Path | None = None  # set by setup_logging: named in the "details are in the log" notice
+
+
+def setup_logging(debug: bool) -> Path | None:
+    """Log to the terminal and to ``<user log folder>/emocam.log`` (rotated at 1 MB, 3 kept)."""
+    global LOG_FILE
+    from logging.handlers import RotatingFileHandler
+
+    from PyQt5.QtCore import QStandardPaths
+
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format=fmt)
+    base = QStandardPaths.writableLocation(QStandardPaths.GenericCacheLocation) or str(Path.home() / ".cache")
+    folder = Path(os.environ.get("EMOCAM_LOG_DIR", Path(base) / "emocam" / "log"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(folder / "emocam.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError as e:
+        log.warning("no log file in %s (%s): logging to the terminal only", folder, e)
+        return None
+    handler.setFormatter(logging.Formatter(fmt))
+    logging.getLogger().addHandler(handler)
+    LOG_FILE = folder / "emocam.log"
+    return LOG_FILE
+
+
+def quit_on_sigint(app) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (Python sees the signal only when it
+    runs, so a timer lets it run a few times a second)."""
+    import signal
+
+    from PyQt5.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    timer = QTimer(app, interval=250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,11 +63,17 @@ def install_excepthook(window_getter) -> None:
     """Exceptions in slots are logged and shown in the window, never abort the app."""
 
     def hook(kind, value, tb):
+        if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in the terminal: quit cleanly, not an "error"
+            from PyQt5.QtWidgets import QApplication
+
+            QApplication.quit()
+            return
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
         window = window_getter()
         if window is not None:
+            where = f" ({LOG_FILE})" if LOG_FILE else ""
             window.notice.show_notice(f"Something went wrong: {value}. The app keeps running; "
-                                      "details are in the log.")
+                                      f"details are in the log{where}.")
 
     sys.excepthook = hook
 
@@ -64,10 +107,10 @@ def run_window(app, window) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_app()
+    setup_logging(args.debug)
+    quit_on_sigint(app)
     from ui.app import compose
     from ui.config import AppConfig
 

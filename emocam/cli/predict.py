@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
         rgb = _read(Path(name))
         if rgb is None:
             failed.append(name)
-            print(f"emocam predict: error: {name}: not a readable image", file=sys.stderr)
+            why = ("not a readable image" if Path(name).is_file() else
+                   "is a folder, not an image" if Path(name).is_dir() else "no such file")
+            print(f"emocam predict: error: {name}: {why}", file=sys.stderr)
             continue
         entry = _predict_one(pipeline, Path(name), rgb)
         results.append(entry)

@@ -97,11 +97,12 @@ class StylePanel(QWidget):
         self.checks = {key: self._check(text, key) for key, text in (
             ("auto", "Paint every snapshot"), ("face_crop", "Centre on the face"),
             ("preserve_colour", "Keep the photo's colours"), ("match_emotion", "Style follows the emotion"))}
-        self.notice = NoticeBar(self)
+        self.notice = NoticeBar(self, stacked=True)  # a narrow dock: buttons under the text, never clipped
         self.status = QLabel("Take a snapshot to paint an avatar.", self)
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
-        self.progress = QProgressBar(self, minimum=0, maximum=1000, textVisible=False)
+        self.progress = QProgressBar(self, minimum=0, maximum=1000)  # shown only while something runs
+        self.progress.hide()
         self.preview = QLabel(self, alignment=Qt.AlignCenter, minimumSize=QSize(200, 200))
         self.preview.setStyleSheet("background: #202225; border-radius: 6px;")
         self.gallery = AvatarGallery(self)
@@ -142,17 +143,18 @@ class StylePanel(QWidget):
         return box
 
     # ----- snapshots and jobs
-    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None) -> None:
+    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None, ask: bool = True) -> None:
         """A snapshot was saved: paint it when "Paint every snapshot" is on. ``emotion`` (a name like
-        ``Happy``) picks the style when "Style follows the emotion" is on."""
+        ``Happy``) picks the style when "Style follows the emotion" is on. ``ask=False`` (the window's
+        snapshots): missing weights are said in the panel, never in a dialog over the video."""
         self.last_snapshot = Path(snapshot)
         self.paint_button.setEnabled(True)
         if self.checks["auto"].isChecked():
-            self.paint(self.last_snapshot, emotion)
+            self.paint(self.last_snapshot, emotion, ask)
         else:
             self.status.setText(f"Snapshot {self.last_snapshot.name} ready: press Paint.")
 
-    def paint(self, snapshot: Path | None = None, emotion: str | None = None) -> int | None:
+    def paint(self, snapshot: Path | None = None, emotion: str | None = None, ask: bool = True) -> int | None:
         """Queue ``snapshot`` (default: the last one) in the chosen style; returns the job id, or None
         when it waits for the weights or could not be queued (the panel says why)."""
         snapshot = Path(snapshot or self.last_snapshot)
@@ -163,7 +165,7 @@ class StylePanel(QWidget):
         weights = self.gate.available()
         if weights is None and not self._random_vgg:
             self._waiting = (snapshot, emotion)  # painted when the weights arrive; the newest wins
-            self.gate.request()
+            self.gate.request(modal=ask)
             return None
         job = StyleJob(self.runner.next_id(), snapshot, style, result_path(snapshot, style), self.job_settings(),
                        weights=weights, random_vgg_for_tests=self._random_vgg)
@@ -206,6 +208,7 @@ class StylePanel(QWidget):
             return
         self._current, self._first_step_at = event.job_id, None
         self.progress.setRange(0, 0)  # busy until the first step: TensorFlow and VGG19 load first
+        self.progress.show()
         self.status.setText(f"Preparing to paint {job.content.name} in {job.style.stem}...")
         self._show_image(QPixmap(str(job.content)))
 
@@ -251,6 +254,7 @@ class StylePanel(QWidget):
         if not self.jobs:
             self.progress.setRange(0, 1000)
             self.progress.setValue(0)
+            self.progress.setVisible(self.gate.busy)
             self.cancel_button.setEnabled(self.gate.busy)
         return job
 
@@ -291,6 +295,7 @@ class StylePanel(QWidget):
             self.paint(*waiting)
 
     def _on_download_progressed(self, fraction: float, text: str) -> None:
+        self.progress.setVisible(bool(text) or bool(self.jobs))  # '' means the download is over
         self.progress.setRange(0, 1000)
         self.progress.setValue(round(1000 * fraction))
         self.cancel_button.setEnabled(self.gate.busy or bool(self.jobs))

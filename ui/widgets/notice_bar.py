@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QAction, QFrame, QHBoxLayout, QLabel, QPushButton
+from PyQt5.QtWidgets import QAction, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 
 class NoticeBar(QFrame):
-    """Shows one message with buttons bound to existing actions, and a close button."""
+    """Shows one message with buttons bound to existing actions, and a close button. ``stacked``
+    (a narrow panel): the buttons go on their own row under the text, so neither is clipped."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, stacked: bool = False):
         super().__init__(parent)
         self.setObjectName("NoticeBar")
         self.setStyleSheet("#NoticeBar { background: #3b3220; border: 1px solid #8a6d2b; border-radius: 6px; }"
                            "QLabel { color: #ffe7a8; } QPushButton { padding: 3px 10px; }")
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(10, 6, 6, 6)
+        outer = QVBoxLayout(self) if stacked else QHBoxLayout(self)
+        outer.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self._layout.addWidget(self.label, 1)
+        self.label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # wraps; never widens a panel
+        outer.addWidget(self.label, 1)
+        self._layout = QHBoxLayout() if stacked else outer
+        if stacked:
+            self._layout.addStretch(1)
+            outer.addLayout(self._layout)
         self._buttons: list[QPushButton] = []
         close = QPushButton("✕", self)
         close.setFlat(True)

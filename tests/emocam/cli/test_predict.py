@@ -96,7 +96,7 @@ def test_a_bad_input_among_good_ones_exits_2_after_the_good_ones(capsys, cached_
     code, out, err = predict(capsys, missing, portrait_file, "--weights", cached_model, "--json")
     assert code == 2
     assert [e["image"] for e in json.loads(out)["images"]] == [str(portrait_file)]
-    assert error_lines(err) == [f"emocam predict: error: {missing}: not a readable image"]
+    assert error_lines(err) == [f"emocam predict: error: {missing}: no such file"]
 
 
 def test_a_model_file_that_is_not_a_model_exits_2(capsys, portrait_file, tmp_path):
@@ -108,12 +108,12 @@ def test_a_model_file_that_is_not_a_model_exits_2(capsys, portrait_file, tmp_pat
     assert line.startswith("emocam predict: error:") and str(fake) in line
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: None,  # does not exist
-    lambda p: p.write_text("not a picture\n"),
-    lambda p: p.mkdir(),  # a folder
+@pytest.mark.parametrize("make, why", [
+    (lambda p: None, "no such file"),  # does not exist
+    (lambda p: p.write_text("not a picture\n"), "not a readable image"),
+    (lambda p: p.mkdir(), "is a folder, not an image"),
 ], ids=["missing", "garbage", "folder"])
-def test_unreadable_image_exits_2_with_one_error_line(model_file, tmp_path, make):
+def test_unreadable_image_exits_2_with_one_error_line(model_file, tmp_path, make, why):
     image = tmp_path / "photo.png"
     make(image)
     env = {**os.environ, "EMOCAM_CACHE_DIR": str(model_file.cache_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -121,5 +121,5 @@ def test_unreadable_image_exits_2_with_one_error_line(model_file, tmp_path, make
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert error_lines(proc.stderr) == [f"emocam predict: error: {image}: not a readable image"]
+    assert error_lines(proc.stderr) == [f"emocam predict: error: {image}: {why}"]
     assert proc.stdout == ""

@@ -210,7 +210,8 @@ def test_offline_download_explains_both_ways(make_panel, snapshot, no_weights, q
     with qtbot.waitSignal(panel.gate.status_changed, timeout=15000,
                           check_params_cb=lambda text: text.startswith("No avatar")):
         _click(panel.gate.consent_box, "Download")
-    assert "could not download" in panel.notice.text and "copy the file" in panel.notice.text
+    assert "download could not start" in panel.notice.text and "copy the file" in panel.notice.text
+    assert "Errno" not in panel.notice.text
     assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
     assert not no_weights.exists() and not panel.jobs and panel.running_threads() == 1
 
@@ -269,3 +270,16 @@ def test_keys_on_the_consent_box_never_start_a_download(make_panel, snapshot, no
     qtbot.waitUntil(lambda: panel.gate.consent_box is None, timeout=3000)
     assert "copy the file" in panel.notice.text  # answered "Not now"
     assert not no_weights.exists()
+
+
+@pytest.mark.parametrize("raw, plain", [
+    ("<urlopen error [Errno -2] Name or service not known>", "No internet connection"),
+    ("[Errno -3] Temporary failure in name resolution", "No internet connection"),
+    ("[Errno 28] No space left on device: '/x/vgg19.h5'", "The download failed (No space left on device"),
+    ("Download cancelled.", "Download cancelled."),
+])
+def test_download_errors_are_said_in_plain_words(raw, plain):
+    from ui.avatars.weights_gate import plain_error
+
+    said = plain_error(raw)
+    assert said.startswith(plain) and "Errno" not in said
