@@ -12,23 +12,23 @@ import time
 from pathlib import Path
 
 from PyQt5.QtCore import QStandardPaths, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QDockWidget, QMainWindow, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.live.session import LiveSession
-from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource
+from emocam.live.sources import FrameSource
 from emocam.types import FrameResult
 from ui.avatars.style_panel import StylePanel
 from ui.config import AppConfig
 from ui.controllers.help import HelpController
 from ui.controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, make_action, shortcut_actions, window_actions
 from ui.controllers.model import ModelController
-from ui.controllers.model_watch import WeightsWatcher, is_model_file
+from ui.controllers.model_watch import WeightsWatcher, droppable, open_dropped
 from ui.controllers.recording import RecordingControls, RecordingIndicator
 from ui.controllers.quit_guard import QuitGuard
 from ui.controllers.snapshots import SnapshotController
 from ui.controllers.source import SourceController
 from ui.controllers.status import StatusReport
-from ui.controllers.window_layout import WindowLayout
+from ui.controllers.window_layout import WindowLayout, add_dock
 from ui.preferences import Preferences, smoothing_settings
 from ui.widgets.emoji_panel import EmojiPanel
 from ui.widgets.face_list import FaceListPanel
@@ -123,25 +123,17 @@ class MainWindow(QMainWindow):
         """The Avatars panel (snapshots painted in a separate process) and, in a tab beside it, the
         session's snapshot gallery."""
         self.style_panel = StylePanel(self.config.settings)
-        self.style_dock = self._dock("Avatars", "AvatarsDock", self.style_panel)
-        self.gallery_dock = self._dock("Snapshots", "SnapshotsDock", self.snapshots.gallery)
+        self.style_dock = add_dock(self, "Avatars", "AvatarsDock", self.style_panel)
+        self.gallery_dock = add_dock(self, "Snapshots", "SnapshotsDock", self.snapshots.gallery)
         self.tabifyDockWidget(self.style_dock, self.gallery_dock)
         self.style_dock.raise_()
         self.style_panel.avatar_saved.connect(lambda p: self.statusBar().showMessage(f"Avatar saved: {p}", 6000))
         self.style_panel.avatar_saved.connect(self.snapshots.gallery.add_image)
 
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        scroll = QScrollArea(dock)  # a short screen scrolls the panel instead of pushing the window taller
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setWidget(widget)
-        dock.setWidget(scroll)
-        dock.setMinimumWidth(200)
-        self.addDockWidget(Qt.RightDockWidgetArea, dock)
-        return dock
+    def show_gallery(self) -> None:
+        """Bring the Snapshots tab to the front (shown again if it was closed or collapsed)."""
+        self.gallery_dock.show()
+        self.gallery_dock.raise_()
 
     def _build_menus(self) -> None:
         """Menus and the cheat-sheet from what each part declares."""
@@ -149,10 +141,8 @@ class MainWindow(QMainWindow):
         toggle.setText("&Avatars panel")
         toggle.setShortcut("A")
         self.addAction(toggle)
-        gallery = self.gallery_dock.toggleViewAction()
-        gallery.setText("Snapshot &gallery")
-        gallery.setShortcut("G")
-        self.addAction(gallery)
+        gallery = make_action(self, "Snapshot &gallery", ("G",), tip="This session's snapshots and avatars")
+        gallery.triggered.connect(self.show_gallery)
         self.track_numbers = make_action(self, "&Track numbers on faces", ("T",), checkable=True)
         self.track_numbers.setChecked(True)
         recording = self.recording_controls.menu_actions()  # Record (R), Export CSV, Export JSON
@@ -285,22 +275,13 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("To quit, press Q or Ctrl+Q", 3000)
 
-    # ----- drag and drop
+    # ----- drag and drop: videos, images and model files
     def dragEnterEvent(self, event) -> None:
-        if any(self._droppable(Path(u.toLocalFile())) for u in event.mimeData().urls()):
+        if any(droppable(Path(u.toLocalFile())) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        for url in event.mimeData().urls():
-            path = Path(url.toLocalFile())
-            if is_model_file(path):
-                self.models.load_model(path)
-            elif path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
-                self.sources.open_source(str(path))
-
-    @staticmethod
-    def _droppable(path: Path) -> bool:
-        return is_model_file(path) or path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES
+        open_dropped([Path(u.toLocalFile()) for u in event.mimeData().urls()], self.models, self.sources)
 
     # ----- shutdown
     def closeEvent(self, event) -> None:

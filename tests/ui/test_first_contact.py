@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from PyQt5.QtCore import QTimer, Qt
-from PyQt5.QtWidgets import QApplication, QMessageBox
+from PyQt5.QtWidgets import QApplication
 
 from tests.ui.test_main_window import press, wait_for_faces
-from ui.controllers.window_layout import MIN_WINDOW
+from ui.controllers.window_layout import DOCK_MAX, MIN_WINDOW
 
 SCREENS = [(1366, 768), (1920, 1080)]
 
@@ -135,7 +135,9 @@ def test_a_snapshot_offline_opens_no_dialog_and_the_panel_keeps_its_width(qtbot,
     qtbot.waitUntil(lambda: window.style_panel.notice.isVisible(), timeout=3000)
     assert QApplication.activeModalWidget() is None and window.style_panel.gate.consent_box is None
     qtbot.wait(200)
-    assert window.style_dock.width() <= max(dock_before, 300)
+    assert window.style_dock.width() <= max(dock_before, DOCK_MAX)
+    viewport = window.style_dock.widget().viewport()
+    assert window.style_panel.width() <= viewport.width()  # nothing wider than the dock: no clipped text
     assert window.video_view.width() >= 0.5 * window.width()
     assert "Errno" not in window.style_panel.notice.text
     assert not window.style_panel.progress.isVisible()  # no empty text-field look-alike
@@ -280,3 +282,12 @@ def test_layout_is_remembered(qtbot, make_window, one_face_source, app_dirs):
 
 def test_window_minimum_size_fits_1280x720():
     assert MIN_WINDOW[0] <= 1280 and MIN_WINDOW[1] <= 720 - 60
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_no_blank_band_between_the_side_column_and_the_docks(qtbot, make_window, one_face_source, size):
+    window = at_size(qtbot, make_window(one_face_source), size)
+    wait_for_faces(qtbot, window)
+    side = window.splitter.widget(1)
+    assert window.splitter.sizes()[1] <= side.maximumWidth()
+    assert side.width() == window.splitter.sizes()[1]

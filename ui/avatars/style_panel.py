@@ -80,7 +80,8 @@ class StylePanel(QWidget):
             self.picker.setCurrentRow(0)
         self.picker.style_chosen.connect(lambda path: setattr(self.prefs, "style", Path(path).stem))
         self.add_style_button = self._button("Add style...", self._on_add_style_clicked)
-        self.paint_button = self._button("Paint last snapshot", lambda: self.paint())
+        self.paint_button = self._button("Paint snapshot", lambda: self.paint())  # short: fits a narrow dock
+        self.paint_button.setToolTip("Paint the last snapshot in the chosen style")
         self.paint_button.setEnabled(False)
         self.cancel_button = self._button("Cancel", self._on_cancel_clicked)
         self.cancel_button.setEnabled(False)

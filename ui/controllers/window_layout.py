@@ -8,12 +8,13 @@ how to bring them back) and come back by themselves when the window is wide enou
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QByteArray, QEvent, QObject, QSettings
-from PyQt5.QtWidgets import QApplication, QDockWidget, QMainWindow, QSplitter, QWidget
+from PyQt5.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PyQt5.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QSplitter, QWidget
 
-PANEL_SHARE = 0.2  # of the window width, for the side column and for the docks, each
-PANEL_MIN, PANEL_MAX = 210, 300
-COLLAPSE_BELOW = 1000  # px of window width: docked panels collapse below this
+SIDE_SHARE, SIDE_MIN, SIDE_MAX = 0.18, 200, 280  # the emoji/bars column: a share of the window width
+DOCK_SHARE, DOCK_MIN, DOCK_MAX = 0.23, 290, 330  # the docks (Avatars, Snapshots)
+PANEL_MIN = SIDE_MIN
+COLLAPSE_BELOW = 1040  # px of window width: docked panels collapse below this
 MIN_WINDOW = (760, 540)  # fits a 1280x720 screen with room for a taskbar and a title bar
 STATE_KEY, SPLIT_KEY, STATE_VERSION = "window/state", "window/splitter", 2
 
@@ -50,17 +51,22 @@ class WindowLayout(QObject):
 
     def share(self, width: int) -> None:
         """Give the panels their share of ``width``; collapse or bring back the docked panels."""
-        panel = max(PANEL_MIN, min(PANEL_MAX, int(width * PANEL_SHARE)))
+        panel = max(SIDE_MIN, min(SIDE_MAX, int(width * SIDE_SHARE)))
+        docked = max(DOCK_MIN, min(DOCK_MAX, int(width * DOCK_SHARE)))
         self.side.setMaximumWidth(panel)
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[1] > panel:  # the splitter would leave a blank band: the video takes it
+            self.splitter.setSizes([sizes[0] + sizes[1] - panel, panel])
         for dock in self.docks:
-            dock.setMaximumWidth(panel if not dock.isFloating() else 16777215)
+            dock.setMaximumWidth(docked if not dock.isFloating() else 16777215)
         if width < COLLAPSE_BELOW:
             hidden = []
             for dock in self.docks:  # hiding one tab shows its sibling: each is checked in turn
                 if dock.isVisible() and not dock.isFloating() and dock not in self.collapsed:
                     self.collapsed.append(dock)
                     dock.hide()
-                    hidden.append(f"{dock.windowTitle()} ({dock.toggleViewAction().shortcut().toString()})")
+                    key = dock.toggleViewAction().shortcut().toString()
+                    hidden.append(f"{dock.windowTitle()} ({key})" if key else dock.windowTitle())
             if hidden:
                 self.window.statusBar().showMessage(
                     f"Hidden to keep the video large: {', '.join(hidden)}. Widen the window or press the key "
@@ -102,3 +108,19 @@ class WindowLayout(QObject):
         if isinstance(split, QByteArray):
             self.splitter.restoreState(split)
         return isinstance(state, QByteArray) and self.window.restoreState(state, STATE_VERSION)
+
+
+def add_dock(window: QMainWindow, title: str, name: str, widget: QWidget) -> QDockWidget:
+    """A right-hand dock holding ``widget`` in a scroll area: a short screen scrolls the panel
+    instead of pushing the window taller than the screen."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)  # saveState/restoreState find it by this name
+    scroll = QScrollArea(dock)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    scroll.setWidget(widget)
+    dock.setWidget(scroll)
+    dock.setMinimumWidth(DOCK_MIN - 40)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    return dock

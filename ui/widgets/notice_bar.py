@@ -21,11 +21,14 @@ class NoticeBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # wraps; never widens a panel
-        outer.addWidget(self.label, 1)
-        self._layout = QHBoxLayout() if stacked else outer
-        if stacked:
-            self._layout.addStretch(1)
-            outer.addLayout(self._layout)
+        self._stacked = stacked
+        top = QHBoxLayout() if stacked else outer
+        top.addWidget(self.label, 1)
+        if stacked:  # buttons one per row under the text: nothing wider than a narrow panel
+            outer.addLayout(top)
+            self._button_rows = QVBoxLayout()
+            outer.addLayout(self._button_rows)
+        self._layout = top
         self._buttons: list[QPushButton] = []
         close = QPushButton("✕", self)
         close.setFlat(True)
@@ -44,7 +47,10 @@ class NoticeBar(QFrame):
             button = QPushButton(action.text().replace("&", ""), self)
             button.setFocusPolicy(Qt.NoFocus)  # Space must stay the snapshot key
             button.clicked.connect(action.trigger)
-            self._layout.insertWidget(self._layout.count() - 1, button)
+            if self._stacked:
+                self._button_rows.addWidget(button)
+            else:
+                self._layout.insertWidget(self._layout.count() - 1, button)
             self._buttons.append(button)
         self.show()
 
