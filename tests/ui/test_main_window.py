@@ -209,9 +209,9 @@ def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_fac
     texts = [a.text() for a in window.sources.camera_menu.actions()]
     expected_first = [f"Camera {i}" for i in window.sources.cameras] or ["No camera found"]
     assert texts[: len(expected_first)] == expected_first
-    assert {"&Demo", "Open &video or image...", "&Resolution", "&Find cameras"} <= set(texts)
+    assert {"&Demo", "Open &video or image...", "&Resolution (Automatic)", "&Find cameras"} <= set(texts)
     resolutions = [a.text() for a in window.sources.resolution_group.actions()]
-    assert resolutions == ["640 x 480", "1280 x 720", "1920 x 1080"]
+    assert resolutions == ["Automatic", "640 x 480", "1280 x 720", "1920 x 1080"]
 
 
 def test_timeline_follows_the_selected_face_and_recording_is_off_by_default(qtbot, make_window, one_face_source,

@@ -68,6 +68,7 @@ class SourceController(QObject):
             size = self.prefs.resolution
             source = spec if not isinstance(spec, str) else open_source(spec, *(size or (None, None)))
         except (SourceError, OSError) as e:
+            self.status_changed.emit("Source: none (could not open)")
             self._on_source_failed(str(e))
             return
         self.stop()
@@ -133,7 +134,6 @@ class SourceController(QObject):
             self.open_source("demo")
             return
         self.view.set_message(f"{message}\n\nNothing is playing: pick a camera, open a video, or watch the demo.")
-        self.status_changed.emit("Source: none")
         self.notice.show_notice(message, self.choices())
 
     def find_cameras(self) -> None:

@@ -22,6 +22,7 @@ class NoticeBar(QFrame):
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # wraps; never widens a panel
         self._stacked = stacked
+        self._text = ""
         top = QHBoxLayout() if stacked else outer
         top.addWidget(self.label, 1)
         if stacked:  # buttons one per row under the text: nothing wider than a narrow panel
@@ -42,7 +43,9 @@ class NoticeBar(QFrame):
         for button in self._buttons:
             button.deleteLater()
         self._buttons = []
-        self.label.setText(text)
+        # a narrow panel: long paths may break after / and _ (zero-width spaces) instead of being cut
+        self.label.setText(text.replace("/", "/\u200b").replace("_", "_\u200b") if self._stacked else text)
+        self._text = text
         for action in actions:
             button = QPushButton(action.text().replace("&", ""), self)
             button.setFocusPolicy(Qt.NoFocus)  # Space must stay the snapshot key
@@ -56,4 +59,4 @@ class NoticeBar(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
+        return self._text if self.isVisible() else ""
