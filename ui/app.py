@@ -21,6 +21,7 @@ from .config import AppConfig
 from .preferences import Preferences, smoothing_settings
 
 log = logging.getLogger("emocam.app")
+LOG_FILE: Path | None = None  # the log file, named in the "details are in the log" notice
 
 
 def build_session(config: AppConfig) -> LiveSession:
@@ -56,11 +57,17 @@ def install_excepthook(window_getter) -> None:
     """Exceptions in slots are logged and shown in the window, never abort the app."""
 
     def hook(kind, value, tb):
+        if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in the terminal: quit cleanly, not an "error"
+            from PyQt5.QtWidgets import QApplication
+
+            QApplication.quit()
+            return
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
         window = window_getter()
         if window is not None:
+            where = f" ({LOG_FILE})" if LOG_FILE else ""
             window.notice.show_notice(f"Something went wrong: {value}. The app keeps running; "
-                                      "details are in the log.")
+                                      f"details are in the log{where}.")
 
     sys.excepthook = hook
 
@@ -94,16 +101,32 @@ def run_window(app, window) -> int:
     return code
 
 
+def quit_on_sigint(app) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (Python sees the signal only when it
+    runs, so a timer lets it run a few times a second)."""
+    import signal
+
+    from PyQt5.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    timer = QTimer(app, interval=250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+
 def _log_file_handler() -> list[logging.Handler]:
     """A rotating log file in the per-user log folder ("details are in the log"); none if unwritable."""
     from logging.handlers import RotatingFileHandler
 
     from emocam import resources
 
+    global LOG_FILE
     try:
         folder = resources.log_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        return [RotatingFileHandler(folder / "emocam.log", maxBytes=1 << 20, backupCount=2, encoding="utf-8")]
+        handler = RotatingFileHandler(folder / "emocam.log", maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+        LOG_FILE = folder / "emocam.log"
+        return [handler]
     except OSError as e:
         print(f"emocam: no log file ({e})", file=sys.stderr)
         return []
@@ -116,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                         handlers=[logging.StreamHandler(), *_log_file_handler()])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_app()
+    quit_on_sigint(app)
     holder: list = []
     install_excepthook(lambda: holder[0] if holder else None)
     window = compose(AppConfig(source=args.source, weights=args.weights, output_dir=args.output_dir,

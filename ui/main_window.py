@@ -12,27 +12,32 @@ import time
 from pathlib import Path
 
 from PyQt5.QtCore import QStandardPaths, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import QApplication, QDockWidget, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.live.session import LiveSession
-from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, FrameSource
+from emocam.live.sources import FrameSource
 from emocam.types import FrameResult
 from .avatars.style_panel import StylePanel
 from .config import AppConfig
-from .controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, shortcut_actions, window_actions
+from .controllers.help import HelpController
+from .controllers.menus import SESSION, VIEW, MenuItem, build_menu_bar, make_action, shortcut_actions, window_actions
 from .controllers.model import ModelController
-from .controllers.model_watch import WeightsWatcher, is_model_file
+from .controllers.model_watch import WeightsWatcher, droppable, open_dropped
 from .controllers.recording import RecordingControls, RecordingIndicator
+from .controllers.quit_guard import QuitGuard
+from .controllers.snapshots import SnapshotController
 from .controllers.source import SourceController
 from .controllers.status import StatusReport
+from .controllers.window_layout import WindowLayout, add_dock
 from .preferences import Preferences, smoothing_settings
 from .widgets.emoji_panel import EmojiPanel
+from .widgets.face_list import FaceListPanel
 from .widgets.help_overlay import ShortcutsOverlay
 from .widgets.notice_bar import NoticeBar
 from .widgets.probability_bars import ProbabilityBars
 from .widgets.timeline_view import TimelineView
 from .widgets.video_view import VideoView
-from .workers import ProcessWorker, SnapshotJob, io_pool
+from .workers import ProcessWorker, io_pool
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,7 @@ class MainWindow(QMainWindow):
         self.sources = SourceController(self, session, self.prefs, self.video_view, self.notice,
                                         explicit_source=config.source is not None)
         self.models = ModelController(self, session, self.prefs, self.notice, config.weights_dir)
+        self.help = HelpController(self, self.models)
         self._build_menus()
         self._connect()
         self.processor = ProcessWorker(session, parent=self)
@@ -62,34 +68,32 @@ class MainWindow(QMainWindow):
         self.watcher.model_file_changed.connect(self.models.load_model)
         self.setAcceptDrops(True)
         self.setWindowTitle("emocam")
-        self._fit_to_screen()
+        self.layout_policy.fit_to_screen()
+        self.layout_policy.restore()
         QTimer.singleShot(0, self._start)
 
     # ----- construction
-    def _fit_to_screen(self) -> None:
-        """Start at a comfortable size: up to 1560x920, within 92% of the screen's free area."""
-        screen = QApplication.primaryScreen()
-        area = screen.availableGeometry() if screen is not None else None
-        width = min(1560, int(area.width() * 0.92)) if area else 1180
-        height = min(920, int(area.height() * 0.92)) if area else 700
-        self.resize(max(900, width), max(600, height))
-
     def _build_widgets(self) -> None:
         self.video_view = VideoView(self)
         self.notice = NoticeBar(self)
         self.emoji_panel = EmojiPanel(parent=self)
         self.probability_bars = ProbabilityBars(self)
+        self.emoji_panel.setMaximumHeight(230)  # the bars and the face list use the rest, not dead space
         self.timeline_view = TimelineView(self)
-        self.timeline_view.setMinimumHeight(130)
-        self.recording_controls = RecordingControls(self, export_dir=self.output_dir())
+        self.timeline_view.setMinimumHeight(110)
+        self.timeline_view.setMaximumHeight(170)
+        self.face_list = FaceListPanel(self)
+        self.face_list.setMaximumHeight(110)
+        self.recording_controls = RecordingControls(self, export_dir=self.output_dir() / "exports")
         self.snapshot_button = QPushButton("Snapshot  (Space)", self)
         self.snapshot_button.setFocusPolicy(Qt.NoFocus)
-        self.snapshot_button.setMinimumHeight(40)
+        self.snapshot_button.setMinimumHeight(34)
         side = QWidget(self)
-        side.setMinimumWidth(300)
+        side.setMinimumWidth(200)
         side_layout = QVBoxLayout(side)
-        for widget, stretch in ((self.emoji_panel, 3), (self.probability_bars, 2), (self.recording_controls, 0),
-                                (self.snapshot_button, 0)):
+        side_layout.setContentsMargins(6, 4, 6, 4)
+        for widget, stretch in ((self.emoji_panel, 2), (self.probability_bars, 3), (self.face_list, 1),
+                                (self.recording_controls, 0), (self.snapshot_button, 0)):
             side_layout.addWidget(widget, stretch)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -98,26 +102,38 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.video_view, 4)
         left_layout.addWidget(self.timeline_view, 1)
         splitter = QSplitter(Qt.Horizontal, self)
+        splitter.setObjectName("MainSplitter")
         splitter.addWidget(left)
         splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setCollapsible(0, False)
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         self.statusBar().addPermanentWidget(RecordingIndicator(self.recording_controls))
         self.status = StatusReport(self.statusBar(), self.video_view)
         self.status_labels, self.latencies = self.status.labels, self.status.latencies
-        self.overlay = ShortcutsOverlay(splitter, [])
-        self._build_style_dock()
+        self.overlay = ShortcutsOverlay(self.video_view, [])  # floats over the video: in no layout
+        self.snapshots = SnapshotController(self, self.output_dir, self.config.settings)
+        self._build_docks()
+        self.layout_policy = WindowLayout(self, splitter, side, [self.style_dock, self.gallery_dock],
+                                          [self.notice, side, self.timeline_view], self.config.settings)
 
-    def _build_style_dock(self) -> None:
-        """The Avatars panel: snapshots are painted in a separate process."""
+    def _build_docks(self) -> None:
+        """The Avatars panel (snapshots painted in a separate process) and, in a tab beside it, the
+        session's snapshot gallery."""
         self.style_panel = StylePanel(self.config.settings)
-        self.style_panel.setMaximumWidth(460)  # long notices wrap instead of squeezing the video
-        self.style_dock = QDockWidget("Avatars", self)
-        self.style_dock.setObjectName("AvatarsDock")
-        self.style_dock.setWidget(self.style_panel)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.style_dock)
+        self.style_dock = add_dock(self, "Avatars", "AvatarsDock", self.style_panel)
+        self.gallery_dock = add_dock(self, "Snapshots", "SnapshotsDock", self.snapshots.gallery)
+        self.tabifyDockWidget(self.style_dock, self.gallery_dock)
+        self.style_dock.raise_()
         self.style_panel.avatar_saved.connect(lambda p: self.statusBar().showMessage(f"Avatar saved: {p}", 6000))
+        self.style_panel.avatar_saved.connect(self.snapshots.gallery.add_image)
+
+    def show_gallery(self) -> None:
+        """Bring the Snapshots tab to the front (shown again if it was closed or collapsed)."""
+        self.gallery_dock.show()
+        self.gallery_dock.raise_()
 
     def _build_menus(self) -> None:
         """Menus and the cheat-sheet from what each part declares."""
@@ -125,11 +141,17 @@ class MainWindow(QMainWindow):
         toggle.setText("&Avatars panel")
         toggle.setShortcut("A")
         self.addAction(toggle)
+        gallery = make_action(self, "Snapshot &gallery", ("G",), tip="This session's snapshots and avatars")
+        gallery.triggered.connect(self.show_gallery)
+        self.track_numbers = make_action(self, "&Track numbers on faces", ("T",), checkable=True)
+        self.track_numbers.setChecked(True)
         recording = self.recording_controls.menu_actions()  # Record (R), Export CSV, Export JSON
         for action in recording:
             self.addAction(action)  # shortcuts work in fullscreen too
-        items = [*self.actions.menu_items(), *self.models.menu_items(), *self.sources.menu_items(),
-                 MenuItem(VIEW, toggle), *(MenuItem(SESSION, a) for a in recording)]
+        items = [*self.snapshots.menu_items(), *self.actions.menu_items(), *self.models.menu_items(),
+                 *self.sources.menu_items(), MenuItem(VIEW, toggle), MenuItem(VIEW, gallery),
+                 MenuItem(VIEW, self.track_numbers), MenuItem(VIEW, self.status.latency_action),
+                 *(MenuItem(SESSION, a) for a in recording), *self.help.menu_items()]
         self.menus = build_menu_bar(self.menuBar(), items)
         self.overlay.set_actions(shortcut_actions(items))
 
@@ -137,10 +159,18 @@ class MainWindow(QMainWindow):
         a = self.actions
         a.snapshot.triggered.connect(self.take_snapshot)
         self.snapshot_button.clicked.connect(self.take_snapshot)
-        a.quit.triggered.connect(self._on_quit_requested)
+        a.quit.triggered.connect(self.close)  # closeEvent asks first when a recording is not exported
+        a.step_back.triggered.connect(self._on_step_back)
         a.mirror.toggled.connect(self._on_mirror_toggled)
-        a.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        a.fullscreen.toggled.connect(self.layout_policy.fullscreen)
         a.shortcuts.triggered.connect(self.overlay.toggle)
+        self.track_numbers.toggled.connect(self.video_view.set_track_numbers)
+        self.video_view.set_track_numbers(self.track_numbers.isChecked())
+        self.face_list.face_chosen.connect(self._on_face_clicked)
+        self.snapshots.snapshot_saved.connect(self.snapshot_saved.emit)
+        self.snapshots.snapshot_failed.connect(lambda msg: self.notice.show_notice(msg))
+        self.sources.source_failed.connect(self._on_source_failed)
+        self.quit_guard = QuitGuard(self, self.recording_controls)
         a.mirror_snapshots.setChecked(self.prefs.mirror_snapshots)
         a.mirror_snapshots.toggled.connect(lambda on: setattr(self.prefs, "mirror_snapshots", on))
         for act in a.smoothing_group.actions():
@@ -150,26 +180,13 @@ class MainWindow(QMainWindow):
         self.sources.source_started.connect(self._on_source_started)
         self.sources.status_changed.connect(self.status_labels["source"].setText)
         self.models.status_changed.connect(self.status_labels["model"].setText)
-        self.models.model_loaded.connect(lambda p: self.statusBar().showMessage(f"Model loaded: {p}", 4000))
         self.snapshot_saved.connect(self._on_snapshot_for_avatar)
         self.recording_controls.export_finished.connect(
             lambda path: self.statusBar().showMessage(f"Session exported: {path}", 6000))
         self.recording_controls.export_failed.connect(lambda msg: self.notice.show_notice(msg))
 
     def _start(self) -> None:
-        from emocam.models.lookup import default_weights
-
-        shipped, problem = None, ""
-        try:
-            shipped = default_weights()
-        except (OSError, ValueError) as e:
-            problem = str(e)
-        saved = self.prefs.model_path
-        initial = self.config.weights or (Path(saved) if saved and Path(saved).is_file() else shipped)
-        if initial is None:
-            self.models.show_problem(problem)
-        else:
-            self.models.load_model(Path(initial), trusted=shipped is not None and Path(initial) == shipped)
+        self.models.start(self.config.weights)  # falls back to the shipped model, and says so
         camera = self.prefs.camera
         self.sources.open_source(self.config.source or (str(camera) if camera is not None else "0"))
         if self.config.probe_cameras:
@@ -183,6 +200,7 @@ class MainWindow(QMainWindow):
         self.last_result = result
         self.status.frame_shown(result)
         face = self._show(result)
+        self.face_list.show_result(result, face.track_id if face else None)
         self.timeline_view.add(result.frame.timestamp, face.prediction.probabilities if face else None,
                                face.track_id if face else None)
         self.recording_controls.record(result)
@@ -193,6 +211,7 @@ class MainWindow(QMainWindow):
         self.video_view.set_selected_track(face.track_id if face else None)
         self.video_view.show_result(result)
         self.probability_bars.set_probabilities(face.prediction.probabilities if face else None)
+        self.probability_bars.set_caption(f"Face #{face.track_id}" if face else "")
         self.emoji_panel.set_emotion(face.label if face else None, bool(face and face.uncertain))
         self.style_panel.show_live_frame(result, face)  # the live avatar paints the newest frame only
         return face
@@ -211,26 +230,23 @@ class MainWindow(QMainWindow):
 
     # ----- actions
     def take_snapshot(self) -> None:
-        """Flash, then save the current frame as PNG in a worker."""
-        if self.last_result is None:
-            self.statusBar().showMessage("No frame to save yet", 3000)
-            return
-        self.video_view.flash()
-        mirror = self.actions.mirror.isChecked() and self.prefs.mirror_snapshots
-        job = SnapshotJob(self.last_result.frame.image, self.output_dir(), mirror)
-        job.signals.snapshot_saved.connect(self._on_snapshot_saved)
-        job.signals.snapshot_failed.connect(lambda msg: self.notice.show_notice(msg))
-        io_pool().start(job)
+        """Flash, then save the current frame as PNG (and its emotions as JSON) in a worker."""
+        self.snapshots.take()
+
+    def _on_source_failed(self, _message: str) -> None:
+        """Nothing stays on screen as if live: frame, faces, bars, emoji, list and counts are cleared."""
+        self.last_result = None
+        self.video_view.clear_result()
+        self.probability_bars.set_probabilities(None)
+        self.emoji_panel.set_emotion(None)
+        self.face_list.show_result(None, None)
+        self.status.clear()
 
     def output_dir(self) -> Path:
         if self.config.output_dir:
             return Path(self.config.output_dir)
         pictures = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation) or str(Path.home())
         return Path(pictures) / "emocam"
-
-    def _on_snapshot_saved(self, path: Path) -> None:
-        self.statusBar().showMessage(f"Snapshot saved: {path}", 6000)
-        self.snapshot_saved.emit(path)
 
     def _on_snapshot_for_avatar(self, path: Path) -> None:
         face = self.selected_face(self.last_result) if self.last_result else None
@@ -251,33 +267,33 @@ class MainWindow(QMainWindow):
         self.prefs.smoothing = action.text()
         self.session.use_smoothing(smoothing_settings(action.text()))  # applied between frames
 
-    def _on_quit_requested(self) -> None:
-        if self.overlay.isVisible():  # Esc first closes the cheat-sheet
+    def _on_step_back(self) -> None:
+        """Esc: close the cheat-sheet, else leave fullscreen; it never quits."""
+        if self.overlay.isVisible():
             self.overlay.hide()
-            return
-        self.close()
+        elif self.isFullScreen():
+            self.actions.fullscreen.setChecked(False)
+        else:
+            self.statusBar().showMessage("To quit, press Q or Ctrl+Q", 3000)
 
-    # ----- drag and drop
+    # ----- drag and drop: videos, images and model files
     def dragEnterEvent(self, event) -> None:
-        if any(self._droppable(Path(u.toLocalFile())) for u in event.mimeData().urls()):
+        if any(droppable(Path(u.toLocalFile())) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        for url in event.mimeData().urls():
-            path = Path(url.toLocalFile())
-            if is_model_file(path):
-                self.models.load_model(path)
-            elif path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
-                self.sources.open_source(str(path))
-
-    @staticmethod
-    def _droppable(path: Path) -> bool:
-        return is_model_file(path) or path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES
+        open_dropped([Path(u.toLocalFile()) for u in event.mimeData().urls()], self.models, self.sources)
 
     # ----- shutdown
     def closeEvent(self, event) -> None:
-        """Stop every worker, waiting at most about a second in all: a camera stuck in a read or
-        a model conversion cannot be interrupted, and main() exits without them."""
+        """Ask first if a recording was not exported; then stop every worker, waiting at most about a
+        second in all: a camera stuck in a read or a model conversion cannot be interrupted, and
+        main() exits without them."""
+        if not self.quit_guard.confirm():
+            event.ignore()
+            return
+        self.actions.fullscreen.setChecked(False)
+        self.layout_policy.save()
         self.status.stop()
         self.sources.stop()
         self.session.slot.close()

@@ -179,15 +179,18 @@ class SnapshotSignals(QObject):
 class SnapshotJob(QRunnable):
     """Writes one snapshot PNG atomically on the thread pool; reports through ``signals``."""
 
-    def __init__(self, rgb, folder: Path, mirror: bool):
+    def __init__(self, rgb, folder: Path, mirror: bool, faces=(), overlays: bool = False):
         super().__init__()
         self.rgb, self.folder, self.mirror = rgb, Path(folder), mirror
+        self.faces, self.overlays = tuple(faces), overlays
         self.signals = SnapshotSignals()
 
     def run(self) -> None:
-        from emocam.session.snapshots import save_snapshot
+        """The PNG (overlays drawn if asked) and its sidecar ``.json`` with each face's emotions."""
+        from emocam.session.snapshots import save_snapshot_with_record
 
         try:
-            self.signals.snapshot_saved.emit(save_snapshot(self.rgb, self.folder, self.mirror))
+            self.signals.snapshot_saved.emit(save_snapshot_with_record(self.rgb, self.folder, self.faces,
+                                                                       self.mirror, self.overlays))
         except Exception as e:  # disk full, permissions...: say so, lose nothing else
             self.signals.snapshot_failed.emit(f"Snapshot not saved to {self.folder}: {e}")

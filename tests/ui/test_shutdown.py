@@ -120,3 +120,23 @@ def test_an_exception_in_a_slot_is_shown_and_the_app_keeps_running(model, tmp_pa
     assert run.returncode == 0, run.stderr[-2000:]
     assert "notice: Something went wrong: a slot went wrong" in run.stdout
     assert "RuntimeError: a slot went wrong" in run.stderr  # logged with its traceback for the developer
+
+
+def test_ctrl_c_in_the_terminal_quits_cleanly_and_the_log_file_is_kept(tmp_path):
+    """Regression: SIGINT was logged as an "unexpected error" and the app kept running."""
+    import signal
+
+    logs = tmp_path / "logs"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen", "EMOCAM_LOG_DIR": str(logs),
+           "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    child = subprocess.Popen([sys.executable, "main.py", "--source", "demo"], cwd=REPO, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (logs / "emocam.log").is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # the window is up and playing
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=20)
+    assert child.returncode == 0, err[-2000:]
+    assert "unexpected error" not in err and "KeyboardInterrupt" not in err
+    assert (logs / "emocam.log").read_text().strip()  # the log file in the user's log folder has the run

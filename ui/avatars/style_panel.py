@@ -61,7 +61,7 @@ class StylePanel(QWidget):
         self.jobs: dict[int, StyleJob] = {}
         self._current: int | None = None
         self._first_step_at: float | None = None
-        self.notice = NoticeBar(self)
+        self.notice = NoticeBar(self, stacked=True)  # a narrow dock: buttons under the text, never clipped
         self.engine = EngineChoice(self.prefs, self.notice, weights_source, parent=self)
         self.live = LiveAvatarView(parent=self) if live_painter is None else LiveAvatarView(
             painter_factory=live_painter, parent=self)
@@ -95,7 +95,8 @@ class StylePanel(QWidget):
             self.picker.setCurrentRow(0)
         self.picker.style_chosen.connect(lambda path: setattr(self.prefs, "style", Path(path).stem))
         self.add_style_button = self._button("Add style...", self._on_add_style_clicked)
-        self.paint_button = self._button("Paint last snapshot", lambda: self.paint())
+        self.paint_button = self._button("Paint snapshot", lambda: self.paint())  # short: fits a narrow dock
+        self.paint_button.setToolTip("Paint the last snapshot in the chosen style")
         self.paint_button.setEnabled(False)
         self.cancel_button = self._button("Cancel", self._on_cancel_clicked)
         self.cancel_button.setEnabled(False)
@@ -106,7 +107,8 @@ class StylePanel(QWidget):
         self.status = QLabel("Take a snapshot to paint an avatar.", self)
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
-        self.progress = QProgressBar(self, minimum=0, maximum=1000, textVisible=False)
+        self.progress = QProgressBar(self, minimum=0, maximum=1000)  # shown only while something runs
+        self.progress.hide()
         self.preview = QLabel(self, alignment=Qt.AlignCenter, minimumSize=QSize(200, 200))
         self.preview.setStyleSheet("background: #202225; border-radius: 6px;")
         self.gallery = AvatarGallery(self)
@@ -131,13 +133,14 @@ class StylePanel(QWidget):
         return button
 
     # ----- snapshots and jobs
-    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None) -> None:
+    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None, ask: bool = True) -> None:
         """A snapshot was saved: paint it when "Paint every snapshot" is on. ``emotion`` (a name like
-        ``Happy``) picks the style when "Style follows the emotion" is on."""
+        ``Happy``) picks the style when "Style follows the emotion" is on. ``ask=False`` (the window's
+        snapshots): missing weights are said in the panel, never in a dialog over the video."""
         self.last_snapshot = Path(snapshot)
         self.paint_button.setEnabled(True)
         if self.checks["auto"].isChecked():
-            self.paint(self.last_snapshot, emotion)
+            self.paint(self.last_snapshot, emotion, ask)
         else:
             self.status.setText(f"Snapshot {self.last_snapshot.name} ready: press Paint.")
 
@@ -205,6 +208,7 @@ class StylePanel(QWidget):
             return
         self._current, self._first_step_at = event.job_id, None
         self.progress.setRange(0, 0)  # busy until the first step: TensorFlow and VGG19 load first
+        self.progress.show()
         self.status.setText(f"Preparing to paint {job.content.name} in {job.style.stem}...")
         self._show_image(QPixmap(str(job.content)))
 
@@ -253,6 +257,7 @@ class StylePanel(QWidget):
         if not self.jobs:
             self.progress.setRange(0, 1000)
             self.progress.setValue(0)
+            self.progress.setVisible(self.gate.busy)
             self.cancel_button.setEnabled(self.gate.busy)
         return job
 
@@ -288,6 +293,7 @@ class StylePanel(QWidget):
         self.status.setText(f"VGG19 weights ready: the detailed engine paints the next snapshot ({Path(path).name}).")
 
     def _on_download_progressed(self, fraction: float, text: str) -> None:
+        self.progress.setVisible(bool(text) or bool(self.jobs))  # '' means the download is over
         self.progress.setRange(0, 1000)
         self.progress.setValue(round(1000 * fraction))
         self.cancel_button.setEnabled(self.gate.busy or bool(self.jobs))

@@ -60,9 +60,13 @@ class StylePicker(_ImageList):
 
     def __init__(self, parent=None):
         super().__init__(QSize(THUMB, THUMB), parent)
-        self.setWrapping(False)  # one strip that scrolls sideways: fits a narrow dock
+        # rows of whole cells that scroll a row at a time: no label is ever cut at the side ("etti")
         self.setFlow(QListView.LeftToRight)
-        self.setFixedHeight(THUMB + 56)
+        self.setGridSize(QSize(THUMB + 22, THUMB + 26))
+        self.setTextElideMode(Qt.ElideRight)
+        self.setVerticalScrollMode(QListView.ScrollPerItem)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFixedHeight(THUMB + 26 + 2 * self.frameWidth() + 2)
         self.currentItemChanged.connect(lambda item, _: item and self.style_chosen.emit(item.data(Qt.UserRole)))
 
     def add_style(self, path: Path, select: bool = False) -> bool:

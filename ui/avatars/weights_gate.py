@@ -52,9 +52,13 @@ class WeightsGate(QObject):
     def busy(self) -> bool:
         return self.worker is not None
 
-    def request(self) -> None:
-        """Weights are needed now: ask (once per session), or show the notice if the user said not now."""
+    def request(self, modal: bool = True) -> None:
+        """Weights are needed now: ask (once per session), or show the notice if the user said not now.
+        ``modal=False`` (a snapshot was just taken): only the notice, never a dialog over the video."""
         if self.worker is not None or self.consent_box is not None:
+            return
+        if not modal:
+            self._show_notice("Snapshot saved; to paint avatars ")
             return
         if self.declined:
             self._show_notice("Snapshot saved, but no avatar: ")
@@ -144,9 +148,22 @@ class WeightsGate(QObject):
 
     def _on_weights_failed(self, message: str) -> None:
         self.declined = True
-        self._show_notice(f"{message} ")
+        self._show_notice(f"{plain_error(message)} ")
         self.status_changed.emit("No avatar: the VGG19 weights are missing.")
 
     def _on_worker_finished(self) -> None:
         self.worker = None
         self.progressed.emit(0.0, "")
+
+
+_NETWORK_HINTS = ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname",
+                  "Network is unreachable", "Connection refused", "timed out", "getaddrinfo failed")
+
+
+def plain_error(message: str) -> str:
+    """A download failure in words a user can act on: no raw ``[Errno -2] ...``."""
+    if any(hint in message for hint in _NETWORK_HINTS):
+        return "No internet connection: the download could not start."
+    if "[Errno" in message:
+        return "The download failed (" + message.split("]", 1)[-1].strip().split(".")[0] + ")."
+    return message

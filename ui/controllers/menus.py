@@ -78,6 +78,7 @@ class WindowActions:
 
     snapshot: QAction
     quit: QAction
+    step_back: QAction
     mirror: QAction
     fullscreen: QAction
     shortcuts: QAction
@@ -100,7 +101,8 @@ def window_actions(window: QWidget) -> WindowActions:
         group.addAction(act)
     return WindowActions(
         snapshot=make_action(window, "&Snapshot", ("Space", "S"), tip="Save the current frame"),
-        quit=make_action(window, "&Quit", ("Q", "Esc", "Ctrl+Q")),
+        quit=make_action(window, "&Quit", ("Q", "Ctrl+Q"), tip="Quit (asks first if a recording was not exported)"),
+        step_back=make_action(window, "Close overlay / leave fullscreen", ("Esc",)),
         mirror=make_action(window, "&Mirror view", ("M",), checkable=True),
         fullscreen=make_action(window, "&Fullscreen", ("F",), checkable=True),
         shortcuts=make_action(window, "Keyboard &shortcuts", ("F1",)),

@@ -61,3 +61,19 @@ class WeightsWatcher(QObject):
             newest = max(changed, key=lambda p: now[p][0])
             log.info("model file changed: %s", newest)
             self.model_file_changed.emit(newest)
+
+
+def droppable(path: Path) -> bool:
+    """A file the window opens when it is dropped on it: a model, a video or an image."""
+    from emocam.live.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    return is_model_file(path) or path.suffix.lower() in VIDEO_SUFFIXES + IMAGE_SUFFIXES
+
+
+def open_dropped(paths, models, sources) -> None:
+    """Models are loaded (checked first), videos and images become the source."""
+    for path in paths:
+        if is_model_file(path):
+            models.load_model(path)
+        elif droppable(path):
+            sources.open_source(str(path))

@@ -45,7 +45,7 @@ class RecordingControls(QWidget):
         self._exported_rows = 0  # rows of this recording already in an exported file
         self._session = 0  # counts recordings, so a late export of an old one is not credited to a new one
         self._jobs: dict[ExportSignals, ExportJob] = {}
-        self.record_action = _action(self, "● &Record session", "● Record", "R", checkable=True,
+        self.record_action = _action(self, "&Record session", "● Record", "R", checkable=True,
                                      tip="Keep every face's probabilities in memory until you export them")
         self.export_csv_action = _action(self, "Export session as &CSV...", "CSV...", "Ctrl+E")
         self.export_json_action = _action(self, "Export session as &JSON...", "JSON...", "Ctrl+Shift+E")
@@ -124,6 +124,7 @@ class RecordingControls(QWidget):
         else:
             self.recorder.stop()
             self._timer.stop()
+        self.record_action.setIconText("■ Stop" if on else "● Record")  # the button says what a click does
         self._refresh()
         self.recording_toggled.emit(on)
 
@@ -134,9 +135,17 @@ class RecordingControls(QWidget):
             QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Discard
 
+    def suggested_path(self, kind: str) -> Path:
+        """Where the save dialog starts: the exports folder (created now, so the dialog opens in it)."""
+        try:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            log.info("cannot create %s: %s", self.export_dir, e)  # the dialog then says where it is
+        return self.export_dir / f"emocam-session-{time.strftime('%Y%m%d-%H%M%S')}.{kind}"
+
     def _ask_path(self, kind: str) -> Path | None:
         name, pattern = FORMATS[kind]
-        suggestion = self.export_dir / f"emocam-session-{time.strftime('%Y%m%d-%H%M%S')}.{kind}"
+        suggestion = self.suggested_path(kind)
         chosen, _ = QFileDialog.getSaveFileName(self, f"Export session as {name}", str(suggestion), pattern)
         if not chosen:
             return None

@@ -24,9 +24,11 @@ RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 
 class SourceController(QObject):
     """Opens and switches sources for ``session``. ``source_started(FrameSource)`` fires when a new
-    source starts opening; ``status_changed(str)`` carries the status-bar text."""
+    source starts opening; ``source_failed(str)`` when one could not be opened or broke;
+    ``status_changed(str)`` carries the status-bar text."""
 
     source_started = pyqtSignal(object)
+    source_failed = pyqtSignal(str)  # nothing is playing now: the window clears what it shows
     status_changed = pyqtSignal(str)
 
     def __init__(self, window: QWidget, session: LiveSession, prefs: Preferences, view: VideoView,
@@ -37,6 +39,7 @@ class SourceController(QObject):
         self.retired: list = []  # stopped capture workers that have not finished yet
         self.probes: list[CameraProbe] = []
         self.cameras: tuple[int, ...] | None = None
+        self.streaming = False  # the current source has delivered frames
         self._explicit_source = explicit_source
         self.open_video = make_action(window, "Open &video or image...", ("Ctrl+Shift+O",))
         self.demo = make_action(window, "&Demo", ("Ctrl+D",), tip="The built-in demo source")
@@ -65,12 +68,15 @@ class SourceController(QObject):
             size = self.prefs.resolution
             source = spec if not isinstance(spec, str) else open_source(spec, *(size or (None, None)))
         except (SourceError, OSError) as e:
+            self.status_changed.emit("Source: none (could not open)")
             self._on_source_failed(str(e))
             return
         self.stop()
         writer = self.session.new_source()  # tracks reset between frames; the old source's frames refused
         self.capture = CaptureWorker(source, writer, parent=self.window)
         self.capture.state_changed.connect(self._on_capture_state)
+        self.streaming = False
+        self._fill_camera_menu()
         self.view.set_message(f"Opening {source.name}...")
         self.status_changed.emit(f"Source: {source.name}")
         self.source_started.emit(source)
@@ -108,6 +114,8 @@ class SourceController(QObject):
             self.view.set_message(state.message)
 
     def _on_source_opened(self) -> None:
+        self.streaming = True
+        self._fill_camera_menu()  # only now is the camera ticked
         self.view.set_message(None)
         if isinstance(self.source, CameraSource):
             self.prefs.camera = self.source.index
@@ -115,21 +123,26 @@ class SourceController(QObject):
 
     def _on_source_failed(self, message: str) -> None:
         log.info("source failed: %s", message)
+        self.streaming = False
+        self.stop()
+        self._fill_camera_menu()
+        self.source_failed.emit(message)
         if not self._explicit_source and "camera" in message.lower():
             self._explicit_source = True  # fall back once, then respect the user's choices
             self.notice.show_notice(f"No camera could be opened ({message}). Showing the built-in demo; "
                                     "pick a camera, open a video, or keep watching the demo.", self.choices())
             self.open_source("demo")
             return
-        self.view.set_message(message)
+        self.view.set_message(f"{message}\n\nNothing is playing: pick a camera, open a video, or watch the demo.")
         self.notice.show_notice(message, self.choices())
 
     def find_cameras(self) -> None:
         """Probe cameras in a worker; the Camera menu fills in when it answers."""
         self.cameras = None
         self._fill_camera_menu()
-        source = self.source
-        probe = CameraProbe((source.index,) if isinstance(source, CameraSource) else (), self.window)
+        source = self.source  # a camera in use cannot be probed again: counted only if it really streams
+        busy = (source.index,) if isinstance(source, CameraSource) and self.streaming else ()
+        probe = CameraProbe(busy, self.window)
         probe.cameras_found.connect(self._on_cameras_found)
         probe.finished.connect(lambda: self.probes.remove(probe) if probe in self.probes else None)
         self.probes.append(probe)
@@ -140,7 +153,8 @@ class SourceController(QObject):
         self._fill_camera_menu()
 
     def _fill_camera_menu(self) -> None:
-        menu, current = self.camera_menu, self.source.name if self.source is not None else ""
+        streaming = self.streaming and self.source is not None
+        menu, current = self.camera_menu, self.source.name if streaming else ""
         menu.clear()
         for act in self.camera_group.actions():
             self.camera_group.removeAction(act)
@@ -162,16 +176,23 @@ class SourceController(QObject):
         menu.addAction(self.find_cameras_action)
 
     def _add_resolutions(self, chosen: tuple[int, int] | None) -> None:
+        """Automatic (the camera's own) and the usual sizes; the remembered choice is ticked."""
         self._resolution_menu = QMenu("&Resolution", self.window)
-        for w, h in RESOLUTIONS:
-            act = self._resolution_menu.addAction(f"{w} x {h}")
+        for size in (None, *RESOLUTIONS):
+            act = self._resolution_menu.addAction("Automatic" if size is None else f"{size[0]} x {size[1]}")
             act.setCheckable(True)
-            act.setData((w, h))
-            act.setChecked(chosen == (w, h))
+            act.setData(size)
+            act.setChecked(chosen == size)
             self.resolution_group.addAction(act)
+        self._show_resolution()
+
+    def _show_resolution(self) -> None:
+        size = self.prefs.resolution
+        self._resolution_menu.setTitle(f"&Resolution ({'Automatic' if size is None else f'{size[0]} x {size[1]}'})")
 
     def _on_resolution_chosen(self, action) -> None:
-        self.prefs.resolution = tuple(action.data())
+        self.prefs.resolution = tuple(action.data()) if action.data() else None
+        self._show_resolution()
         if isinstance(self.source, CameraSource):
             self.open_source(str(self.source.index))
 

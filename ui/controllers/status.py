@@ -1,4 +1,5 @@
-"""The status bar's live numbers: source, model, fps, capture-to-display latency and face count."""
+"""The status bar in plain words: source, model, faces and fps. Capture-to-display latency is in the
+fps tooltip, and on the bar itself when View > Show latency is on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import deque
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer
-from PyQt5.QtWidgets import QLabel, QStatusBar
+from PyQt5.QtWidgets import QAction, QLabel, QStatusBar
 
 from emocam.types import FrameResult
 from ..widgets.video_view import VideoView
@@ -25,6 +26,9 @@ class StatusReport(QObject):
         self.labels = {k: QLabel(bar) for k in self.KEYS}
         for label in self.labels.values():
             bar.addPermanentWidget(label)
+        self.labels["latency"].hide()  # a developer's number: View > Show latency
+        self.latency_action = QAction("Show &latency in the status bar", bar, checkable=True)
+        self.latency_action.toggled.connect(self.labels["latency"].setVisible)
         self.latencies: deque[float] = deque(maxlen=150)
         self._shown: deque[float] = deque(maxlen=90)
         self._last_latency_frame: float | None = None
@@ -34,6 +38,12 @@ class StatusReport(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    def clear(self) -> None:
+        """No source: no faces, no frame rate."""
+        self._result = None
+        self._shown.clear()
+        self.refresh()
 
     def frame_shown(self, result: FrameResult) -> None:
         self._result = result
@@ -48,13 +58,15 @@ class StatusReport(QObject):
         now = time.monotonic()
         recent = [t for t in self._shown if now - t <= 2.0]
         fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
-        self.labels["fps"].setText(f"{fps:.1f} fps")
+        self.labels["fps"].setText(f"{fps:.1f} fps" if fps else "no video")
         if self.latencies:
             p95 = float(np.percentile(list(self.latencies), 95)) * 1000
             self.labels["latency"].setText(f"latency p95 {p95:.0f} ms")
+            self.labels["fps"].setToolTip(f"Frames shown per second. From capture to screen: p95 {p95:.0f} ms "
+                                          f"over the last {len(self.latencies)} frames.")
         result = self._result
         faces = len(result.faces) if result else 0
-        text = f"{faces} face{'s' if faces != 1 else ''}"
+        text = f"{faces} face{'s' if faces != 1 else ''}" if faces else "no face"
         if result is not None and result.faces_skipped:  # say so when the per-frame cap is reached
             text = f"{faces} of {faces + result.faces_skipped} faces (limit)"
         self.labels["faces"].setText(text)

@@ -89,7 +89,7 @@ class EmojiPanel(QWidget):
         return f"{name} (uncertain)" if self._uncertain else name
 
     def sizeHint(self) -> QSize:
-        return QSize(200, 240)
+        return QSize(200, 200)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(80, 100)
@@ -132,9 +132,21 @@ class EmojiPanel(QWidget):
         painter.end()
 
     def _image_rect(self, text_h: float) -> QRectF:
+        """The image square, with its name under it, centred as a block (no dead band below)."""
         side = max(0.0, min(self.width() - 2 * MARGIN, self.height() - 2 * MARGIN - text_h))
         side = float(int(side))
-        return QRectF(int((self.width() - side) / 2), MARGIN, side, side)
+        top = max(MARGIN, int((self.height() - side - text_h - MARGIN / 2) / 2))
+        return QRectF(int((self.width() - side) / 2), top, side, side)
+
+    def content_rect(self) -> QRectF:
+        """The image and its name together: where the panel actually draws."""
+        font = QFont(self.font())
+        font.setBold(True)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 1.3)
+        text_h = QFontMetricsF(font).height() + MARGIN
+        image = self._image_rect(text_h)
+        return QRectF(image.left(), image.top(), image.width(), image.height() + MARGIN / 2 + text_h)
 
     def _pixmap(self, side: int) -> QPixmap:
         key = (self._index, side)

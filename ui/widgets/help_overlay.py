@@ -1,21 +1,32 @@
-"""The F1 cheat-sheet: a translucent overlay listing every action and its shortcuts."""
+"""The F1 cheat-sheet: a translucent overlay over the video listing every action and its shortcuts,
+and the things done with the mouse. It floats: it belongs to no layout or splitter and moves nothing."""
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QRectF, Qt
+from PyQt5.QtCore import QEvent, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QPainter
 from PyQt5.QtWidgets import QAction, QWidget
 
 
-class ShortcutsOverlay(QWidget):
-    """Covers its parent; lists ``(text, shortcuts)`` of the given actions. Any click or key hides it."""
+MOUSE_ROWS = (("Follow a face", "click its box"), ("Open a video, image or model", "drag it onto the window"))
 
-    def __init__(self, parent: QWidget, actions: list[QAction]):
-        super().__init__(parent)
+
+class ShortcutsOverlay(QWidget):
+    """Covers ``over`` (the video) and follows its size; lists ``(text, shortcuts)`` of the given
+    actions and :data:`MOUSE_ROWS`. Any click or key hides it. Never put it in a layout or splitter."""
+
+    def __init__(self, over: QWidget, actions: list[QAction]):
+        super().__init__(over)
         self._actions = actions
         self.setAttribute(Qt.WA_TransparentForMouseEvents, False)
         self.setFocusPolicy(Qt.StrongFocus)
+        over.installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+            self.setGeometry(watched.rect())
+        return False
 
     def set_actions(self, actions: list[QAction]) -> None:
         """The actions the sheet lists (each part of the window declares its own)."""
@@ -28,7 +39,7 @@ class ShortcutsOverlay(QWidget):
             keys = ", ".join(s.toString() for s in action.shortcuts())
             if keys:
                 out.append((action.text().replace("&", "").rstrip("."), keys))
-        return out
+        return out + list(MOUSE_ROWS)
 
     def toggle(self) -> None:
         if self.isVisible():
@@ -44,22 +55,23 @@ class ShortcutsOverlay(QWidget):
         p.setRenderHint(QPainter.Antialiasing)
         p.fillRect(self.rect(), QColor(10, 12, 18, 215))
         rows = self.rows()
-        line = 30
-        box_h = line * (len(rows) + 2)
-        top = max(20, (self.height() - box_h) / 2)
-        left = max(20, self.width() / 2 - 260)
+        line = max(14.0, min(30.0, (self.height() - 40) / (len(rows) + 2.5)))  # fits a small video
+        size = max(7, min(12, int(line * 0.42)))
+        width = min(560.0, self.width() - 24.0)
+        top = max(8.0, (self.height() - line * (len(rows) + 2)) / 2)
+        left = (self.width() - width) / 2
         p.setPen(QColor("white"))
-        p.setFont(QFont(self.font().family(), 16, QFont.Bold))
-        p.drawText(QRectF(left, top, 520, line), Qt.AlignLeft | Qt.AlignVCenter, "Keyboard shortcuts")
-        p.setFont(QFont(self.font().family(), 12))
+        p.setFont(QFont(self.font().family(), size + 3, QFont.Bold))
+        p.drawText(QRectF(left, top, width, line), Qt.AlignLeft | Qt.AlignVCenter, "Keyboard and mouse")
+        p.setFont(QFont(self.font().family(), size))
         for i, (name, keys) in enumerate(rows, start=1):
-            y = top + line * i + 8
+            y = top + line * i
             p.setPen(QColor(200, 205, 215))
-            p.drawText(QRectF(left, y, 300, line), Qt.AlignLeft | Qt.AlignVCenter, name)
+            p.drawText(QRectF(left, y, width * 0.55, line), Qt.AlignLeft | Qt.AlignVCenter, name)
             p.setPen(QColor(255, 214, 102))
-            p.drawText(QRectF(left + 300, y, 220, line), Qt.AlignLeft | Qt.AlignVCenter, keys)
+            p.drawText(QRectF(left + width * 0.55, y, width * 0.45, line), Qt.AlignLeft | Qt.AlignVCenter, keys)
         p.setPen(QColor(150, 155, 165))
-        p.drawText(QRectF(left, top + line * (len(rows) + 1) + 16, 520, line), Qt.AlignLeft,
+        p.drawText(QRectF(left, top + line * (len(rows) + 1), width, line), Qt.AlignLeft | Qt.AlignVCenter,
                    "Press any key to close")
 
     def keyPressEvent(self, event) -> None:

@@ -23,7 +23,8 @@ class ProbabilityBars(QWidget):
     """One bar per emotion in FER2013 order, with its name and percentage; the top class is bold.
 
     ``set_probabilities`` sets targets; a ~60 Hz timer eases the displayed values toward them
-    and stops once they have settled, so an idle widget costs nothing.
+    and stops once they have settled, so an idle widget costs nothing. A caption line above the
+    bars names the face shown (``set_caption``) or says "No face": it never covers a bar.
     """
 
     def __init__(self, parent: QWidget | None = None):
@@ -31,6 +32,7 @@ class ProbabilityBars(QWidget):
         self._targets = [0.0] * NUM_CLASSES
         self._displayed = [0.0] * NUM_CLASSES
         self._has_face = False
+        self._caption = ""
         self._timer = QTimer(self, interval=TICK_MS, timeout=self._on_tick)
         self._clock = QElapsedTimer()
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -51,6 +53,32 @@ class ProbabilityBars(QWidget):
             self._clock.start()
             self._timer.start()
         self.update()
+
+    def set_caption(self, text: str) -> None:
+        """The line above the bars while a face is shown (e.g. ``Face #3``)."""
+        if text != self._caption:
+            self._caption = text
+            self.update()
+
+    @property
+    def caption(self) -> str:
+        """What the caption line shows now: the face's caption, or "No face"."""
+        return self._caption if self._has_face else NO_FACE_TEXT
+
+    def caption_rect(self) -> QRectF:
+        """Where the caption is drawn: above every bar row."""
+        return QRectF(0, 0, self.width(), QFontMetricsF(self._caption_font()).height() + 6)
+
+    def row_rect(self, i: int) -> QRectF:
+        """Where emotion ``i``'s row (name, bar, percentage) is drawn."""
+        top = self.caption_rect().bottom()
+        row_h = (self.height() - top) / NUM_CLASSES
+        return QRectF(0, top + i * row_h, self.width(), row_h)
+
+    def _caption_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
 
     @property
     def displayed(self) -> tuple[float, ...]:
@@ -108,13 +136,10 @@ class ProbabilityBars(QWidget):
         metrics = QFontMetricsF(bold)
         name_width = max(metrics.horizontalAdvance(e.name) for e in EMOTIONS) + 10
         pct_width = metrics.horizontalAdvance("100%") + 8
-        row_h = self.height() / NUM_CLASSES
         top = self.top_index
         for i in range(NUM_CLASSES):
-            row = QRectF(0, i * row_h, self.width(), row_h)
-            self._paint_row(painter, row, i, name_width, pct_width, bold=(i == top))
-        if not self._has_face:
-            self._paint_empty(painter)
+            self._paint_row(painter, self.row_rect(i), i, name_width, pct_width, bold=(i == top))
+        self._paint_caption(painter)
         painter.end()
 
     def _paint_row(self, painter: QPainter, row: QRectF, i: int, name_w: float, pct_w: float, bold: bool) -> None:
@@ -155,18 +180,12 @@ class ProbabilityBars(QWidget):
             painter.setPen(colour.darker(140))
             painter.drawPath(shape)
 
-    def _paint_empty(self, painter: QPainter) -> None:
-        font = QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        painter.setFont(font)
-        area = QRectF(self.rect())
-        backdrop = painter.boundingRect(area, Qt.AlignCenter, NO_FACE_TEXT).adjusted(-14, -6, 14, 6)
-        window = self.palette().color(QPalette.Window)
-        window.setAlpha(220)  # keep the greyed bars faintly visible behind the text
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(window)
-        painter.drawRoundedRect(backdrop, 6, 6)
-        painter.setPen(self.palette().color(QPalette.WindowText))
-        painter.drawText(area, Qt.AlignCenter, NO_FACE_TEXT)
+    def _paint_caption(self, painter: QPainter) -> None:
+        painter.setFont(self._caption_font())
+        colour = self.palette().color(QPalette.WindowText)
+        if self._has_face:
+            colour.setAlpha(170)
+        painter.setPen(colour)
+        area = self.caption_rect().adjusted(4, 0, -4, 0)
+        text = QFontMetricsF(self._caption_font()).elidedText(self.caption, Qt.ElideRight, area.width())
+        painter.drawText(area, Qt.AlignLeft | Qt.AlignVCenter, text)

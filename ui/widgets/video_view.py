@@ -44,6 +44,7 @@ class VideoView(QWidget):
         self._mirror = False
         self._selected: int | None = None
         self._message: str | None = None
+        self.track_numbers = False  # "#3 Happy 92%": the same number as the CSV and the face list
         self._flash_opacity = 0.0
         self._flash = QVariantAnimation(self, startValue=1.0, endValue=0.0, duration=FLASH_MS)
         self._flash.valueChanged.connect(self._on_flash_value_changed)
@@ -58,6 +59,20 @@ class VideoView(QWidget):
         self._result = result
         self._image = rgb_to_qimage(result.frame.image)
         self.update()
+
+    def clear_result(self) -> None:
+        """Forget the frame and its faces (a failed source must not leave a frozen, live-looking frame)."""
+        self._result = self._image = None
+        self.update()
+
+    def set_track_numbers(self, on: bool) -> None:
+        """Prefix each face's label with its track number ``#N``."""
+        self.track_numbers = bool(on)
+        self.update()
+
+    def label_for(self, face: Face) -> str:
+        """The text drawn over ``face``."""
+        return f"#{face.track_id} {face.text}" if self.track_numbers and face.track_id is not None else face.text
 
     def set_mirror(self, mirror: bool) -> None:
         """Mirror the display horizontally (selfie view); boxes and clicks follow, text does not."""
@@ -191,7 +206,7 @@ class VideoView(QWidget):
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.drawRoundedRect(rect, BOX_RADIUS, BOX_RADIUS)
-        self._paint_label(painter, rect, face.text, colour)
+        self._paint_label(painter, rect, self.label_for(face), colour)
 
     def _paint_label(self, painter: QPainter, box: QRectF, text: str, colour: QColor) -> None:
         font = QFont(self.font())

@@ -227,7 +227,8 @@ def test_offline_download_explains_both_ways(make_panel, snapshot, no_weights, q
     with qtbot.waitSignal(panel.gate.status_changed, timeout=15000,
                           check_params_cb=lambda text: text.startswith("No avatar")):
         _click(panel.gate.consent_box, "Download")
-    assert "could not download" in panel.notice.text and "copy the file" in panel.notice.text
+    assert "download could not start" in panel.notice.text and "copy the file" in panel.notice.text
+    assert "Errno" not in panel.notice.text
     assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
     assert not no_weights.exists() and not panel.jobs and panel.running_threads() == 1
 
@@ -365,3 +366,14 @@ def test_a_live_painter_that_dies_turns_live_off_with_a_notice(make_panel, qtbot
         qtbot.wait(20)
     assert not panel.live.toggle.isChecked() and "stopped unexpectedly" in panel.notice.text
     qtbot.waitUntil(lambda: panel.running_threads() == 1, timeout=5000)
+@pytest.mark.parametrize("raw, plain", [
+    ("<urlopen error [Errno -2] Name or service not known>", "No internet connection"),
+    ("[Errno -3] Temporary failure in name resolution", "No internet connection"),
+    ("[Errno 28] No space left on device: '/x/vgg19.h5'", "The download failed (No space left on device"),
+    ("Download cancelled.", "Download cancelled."),
+])
+def test_download_errors_are_said_in_plain_words(raw, plain):
+    from ui.avatars.weights_gate import plain_error
+
+    said = plain_error(raw)
+    assert said.startswith(plain) and "Errno" not in said

@@ -82,3 +82,18 @@ def test_top_bar_is_painted_longest_in_its_own_colour(bars, qtbot):
     bars.set_probabilities(None)
     qtbot.waitUntil(lambda: not bars.animating, timeout=2000)
     assert _colour_count(bars.grab().toImage(), EMOTIONS[3].colour) == 0
+
+
+@pytest.mark.parametrize("size", [(300, 180), (320, 260), (260, 150)])
+def test_no_face_text_is_drawn_above_the_bars_not_over_them(bars, size):
+    """Regression: "No face" was drawn in the middle of the widget, over the Happy bar."""
+    bars.resize(*size)
+    bars.set_probabilities(None)
+    assert bars.caption == "No face"
+    caption = bars.caption_rect()
+    for i in range(7):
+        row = bars.row_rect(i)
+        assert row.top() >= caption.bottom() and row.bottom() <= bars.height() + 0.5
+    bars.set_caption("Face #2")
+    bars.set_probabilities(PROBS)
+    assert bars.caption == "Face #2"
