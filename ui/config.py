@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PyQt5.QtCore import QSettings
+from PyQt5.QtCore import QSettings, QStandardPaths
 
 from emocam import resources
 from emocam.live.detection import DEFAULT_CASCADE
@@ -25,3 +25,10 @@ class AppConfig:
     weights_dir: Path = WEIGHTS_DIR
     settings: QSettings | None = None
     probe_cameras: bool = True
+
+    def snapshots_dir(self) -> Path:
+        """``output_dir``, else ``emocam`` in the user's Pictures folder."""
+        if self.output_dir:
+            return Path(self.output_dir)
+        pictures = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation) or str(Path.home())
+        return Path(pictures) / "emocam"

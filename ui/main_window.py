@@ -8,10 +8,9 @@ declares its own actions and menu entries. Workers do all slow work; slots here 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
-from PyQt5.QtCore import QStandardPaths, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from emocam.live.session import LiveSession
@@ -37,7 +36,7 @@ from .widgets.notice_bar import NoticeBar
 from .widgets.probability_bars import ProbabilityBars
 from .widgets.timeline_view import TimelineView
 from .widgets.video_view import VideoView
-from .workers import ProcessWorker, io_pool
+from .workers import ProcessWorker, io_pool, stop_all
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +87,10 @@ class MainWindow(QMainWindow):
         self.snapshot_button = QPushButton("Snapshot  (Space)", self)
         self.snapshot_button.setFocusPolicy(Qt.NoFocus)
         self.snapshot_button.setMinimumHeight(34)
-        side = QWidget(self)
+        side = _column(self, (6, 4, 6, 4), ((self.emoji_panel, 2), (self.probability_bars, 3), (self.face_list, 1),
+                                            (self.recording_controls, 0), (self.snapshot_button, 0)))
         side.setMinimumWidth(200)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(6, 4, 6, 4)
-        for widget, stretch in ((self.emoji_panel, 2), (self.probability_bars, 3), (self.face_list, 1),
-                                (self.recording_controls, 0), (self.snapshot_button, 0)):
-            side_layout.addWidget(widget, stretch)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.notice)
-        left_layout.addWidget(self.video_view, 4)
-        left_layout.addWidget(self.timeline_view, 1)
+        left = _column(self, (0, 0, 0, 0), ((self.notice, 0), (self.video_view, 4), (self.timeline_view, 1)))
         splitter = QSplitter(Qt.Horizontal, self)
         splitter.setObjectName("MainSplitter")
         splitter.addWidget(left)
@@ -130,11 +120,6 @@ class MainWindow(QMainWindow):
         self.style_panel.avatar_saved.connect(lambda p: self.statusBar().showMessage(f"Avatar saved: {p}", 6000))
         self.style_panel.avatar_saved.connect(self.snapshots.gallery.add_image)
 
-    def show_gallery(self) -> None:
-        """Bring the Snapshots tab to the front (shown again if it was closed or collapsed)."""
-        self.gallery_dock.show()
-        self.gallery_dock.raise_()
-
     def _build_menus(self) -> None:
         """Menus and the cheat-sheet from what each part declares."""
         toggle = self.style_dock.toggleViewAction()
@@ -142,7 +127,7 @@ class MainWindow(QMainWindow):
         toggle.setShortcut("A")
         self.addAction(toggle)
         gallery = make_action(self, "Snapshot &gallery", ("G",), tip="This session's snapshots and avatars")
-        gallery.triggered.connect(self.show_gallery)
+        gallery.triggered.connect(lambda: (self.gallery_dock.show(), self.gallery_dock.raise_()))
         self.track_numbers = make_action(self, "&Track numbers on faces", ("T",), checkable=True)
         self.track_numbers.setChecked(True)
         recording = self.recording_controls.menu_actions()  # Record (R), Export CSV, Export JSON
@@ -243,15 +228,11 @@ class MainWindow(QMainWindow):
         self.status.clear()
 
     def output_dir(self) -> Path:
-        if self.config.output_dir:
-            return Path(self.config.output_dir)
-        pictures = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation) or str(Path.home())
-        return Path(pictures) / "emocam"
+        return self.config.snapshots_dir()
 
     def _on_snapshot_for_avatar(self, path: Path) -> None:
         face = self.selected_face(self.last_result) if self.last_result else None
         self.style_panel.stylize_snapshot(path, face.emotion.name if face else None)
-
     def _on_source_started(self, source: FrameSource) -> None:
         self.selected_track = None
         mirror = self.prefs.mirror_camera if source.is_camera else False
@@ -297,12 +278,7 @@ class MainWindow(QMainWindow):
         self.status.stop()
         self.sources.stop()
         self.session.slot.close()
-        workers = [self.processor, *self.sources.workers(), *self.models.loaders]
-        for worker in workers:
-            worker.request_stop()
-        deadline = time.monotonic() + 1.0
-        for worker in workers:
-            worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+        stop_all([self.processor, *self.sources.workers(), *self.models.loaders], budget_s=1.0)
         io_pool().waitForDone(500)  # a snapshot or export being written finishes
         self.style_panel.shutdown()
         self.prefs.sync()
@@ -312,3 +288,13 @@ class MainWindow(QMainWindow):
         """Workers still running (after close: ones that could not be interrupted)."""
         workers = [self.processor, *self.models.loaders, *self.sources.workers()]
         return sum(1 for w in workers if w.isRunning()) + self.style_panel.running_threads()
+
+
+def _column(parent: QWidget, margins: tuple[int, int, int, int], widgets) -> QWidget:
+    """A widget stacking ``(widget, stretch)`` pairs top to bottom."""
+    column = QWidget(parent)
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(*margins)
+    for widget, stretch in widgets:
+        layout.addWidget(widget, stretch)
+    return column

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
@@ -194,3 +195,13 @@ class SnapshotJob(QRunnable):
                                                                        self.mirror, self.overlays))
         except Exception as e:  # disk full, permissions...: say so, lose nothing else
             self.signals.snapshot_failed.emit(f"Snapshot not saved to {self.folder}: {e}")
+
+
+def stop_all(workers, budget_s: float) -> None:
+    """Ask every worker to stop, then wait for them, ``budget_s`` seconds in all (a camera stuck in a
+    read or a model conversion cannot be interrupted: the app leaves without them)."""
+    for worker in workers:
+        worker.request_stop()
+    deadline = time.monotonic() + budget_s
+    for worker in workers:
+        worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))

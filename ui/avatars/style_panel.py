@@ -133,14 +133,13 @@ class StylePanel(QWidget):
         return button
 
     # ----- snapshots and jobs
-    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None, ask: bool = True) -> None:
+    def stylize_snapshot(self, snapshot: Path, emotion: str | None = None) -> None:
         """A snapshot was saved: paint it when "Paint every snapshot" is on. ``emotion`` (a name like
-        ``Happy``) picks the style when "Style follows the emotion" is on. ``ask=False`` (the window's
-        snapshots): missing weights are said in the panel, never in a dialog over the video."""
+        ``Happy``) picks the style when "Style follows the emotion" is on. Never opens a dialog."""
         self.last_snapshot = Path(snapshot)
         self.paint_button.setEnabled(True)
         if self.checks["auto"].isChecked():
-            self.paint(self.last_snapshot, emotion, ask)
+            self.paint(self.last_snapshot, emotion)
         else:
             self.status.setText(f"Snapshot {self.last_snapshot.name} ready: press Paint.")
 

@@ -6,9 +6,13 @@ import html
 import json
 from pathlib import Path
 
+from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QMessageBox, QWidget
 
+from emocam.style.credits import credits_text
+
 from ..controllers.menus import HELP, MenuItem, make_action
+from ..widgets.about_box import about_html
 
 LICENCES = ("emocam: MIT. Qt / PyQt5: GPL v3 (PyQt5) on LGPL Qt. OpenCV and its Haar cascades: Apache 2.0 / "
             "BSD (Intel licence in each XML). LiteRT / TensorFlow: Apache 2.0. Emoji images: see assets/emojis. "
@@ -37,10 +41,14 @@ class HelpController:
                 "<p>Real-time emotion recognition: Haar face detection and a small CNN scoring 7 emotions "
                 "(Angry, Disgust, Fear, Happy, Sad, Surprise, Neutral).</p>"
                 f"<p><b>Model:</b> {model}<br>{html.escape(card_summary(path))}</p>"
-                f"<p><small>{html.escape(LICENCES)}</small></p>")
+                f"<p><small>{html.escape(LICENCES)}</small></p>"
+                + about_html()  # the weights' terms and the user's own folders, as links
+                + "".join(f"<p><small>{html.escape(part)}</small></p>" for part in credits_text().split("\n\n")))
 
     def show_about(self) -> None:
         self.box = QMessageBox(QMessageBox.Information, "About emocam", self.about_text(), parent=self.window)
+        self.box.setTextFormat(Qt.RichText)
+        self.box.setTextInteractionFlags(Qt.TextBrowserInteraction)  # folder links open in the file manager
         self.box.open()
 
 
