@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
+from PyQt5.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
 from emocam.style.vgg_weights import WeightsSource
 from ..avatars.style_settings import PanelSettings
@@ -35,12 +35,14 @@ class EngineChoice(QWidget):
         for key, text in ENGINE_NAMES.items():
             self.box.addItem(text, key)
         self.box.setCurrentIndex(max(0, self.box.findData(prefs.engine)))
+        self.box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # may shrink in a narrow dock
+        self.box.setMinimumContentsLength(8)
         self.weights_button = QPushButton("Get VGG19 weights...", self)
         self.weights_button.setFocusPolicy(Qt.NoFocus)
         self.weights_button.clicked.connect(self.ask_for_weights)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)  # the button (detailed engine without weights) goes under the choice
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.box, 1)
+        layout.addWidget(self.box)
         layout.addWidget(self.weights_button)
         self.gate = WeightsGate(prefs, notice, weights_source, parent=self)
         self.gate.weights_ready.connect(lambda _: self._update_button())

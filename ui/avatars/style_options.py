@@ -44,6 +44,8 @@ class StyleOptions(QWidget):
         for size in sizes:
             self.size_box.addItem(SIZES.get(size, f"{size} px"), size)
         self.size_box.setCurrentIndex(max(0, self.size_box.findData(prefs.size)))
+        self.size_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.size_box.setMinimumContentsLength(8)
         self.size_box.currentIndexChanged.connect(lambda _: setattr(prefs, "size", self.size_box.currentData()))
         self.checks = {key: self._check(text, key) for key, text in CHECKS}
         self._lay_out()

@@ -116,11 +116,12 @@ class StylePanel(QWidget):
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
-        for button in (self.add_style_button, self.paint_button, self.credits_button):
+        for button in (self.add_style_button, self.paint_button):  # two a row: the dock is narrow
             buttons.addWidget(button)
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
+        running.addWidget(self.credits_button)
         layout = QVBoxLayout(self)
         for item in (self.picker, buttons, self.options, self.live, self.notice, self.status, running, self.preview,
                      self.gallery):
