@@ -37,6 +37,6 @@ setup(
     packages=find_packages(include=["emocam", "emocam.*"]) + UI_PACKAGES + list(DATA_PACKAGES),
     package_dir={"emocam.ui": "ui", **{name: DATA_PACKAGES[name] for name in DATA_PACKAGES
                                         if name.count(".") == 2}},
-    package_data={"emocam": ["py.typed"],
+    package_data={"emocam": ["py.typed"], "emocam.web": ["static/*"],
                   **{name: DATA[name.split(".")[2]] for name in DATA_PACKAGES}},
 )
