@@ -170,7 +170,7 @@ def test_bad_weights_at_start_fall_back_to_the_shipped_model_with_a_notice(qtbot
     assert "broken.h5" in window.notice.text and "shipped model" in window.notice.text
     assert "?." not in window.notice.text and ".." not in window.notice.text
     wait_for_faces(qtbot, window)  # faces are scored: not "No face" with a face in view
-    window.models.load_model(default_weights(), trusted=True)
+    window.models.load_model(default_weights())
     qtbot.waitUntil(lambda: not window.notice.isVisible(), timeout=10000)  # a good model clears it
 
 

@@ -55,12 +55,13 @@ class ModelController(QObject):
             self.show_problem(problem)
             return
         self._fallback = self.shipped if self.shipped is not None and Path(initial) != self.shipped else None
-        self.load_model(Path(initial), trusted=self.shipped is not None and Path(initial) == self.shipped)
+        self.load_model(Path(initial))
 
-    def load_model(self, path: Path, trusted: bool = False) -> None:
+    def load_model(self, path: Path) -> None:
         """Load and validate ``path`` in a worker; swap it in between frames when it is good.
-        Only the shipped default model is ``trusted`` (loaded without the child-process check)."""
-        loader = ModelLoader(Path(path), trusted, self.window)
+        The loader decides trust from the file's bytes: only the shipped model's exact bytes skip the
+        child-process check."""
+        loader = ModelLoader(Path(path), parent=self.window)
         loader.model_loaded.connect(lambda clf, p=Path(path): self._on_model_loaded(clf, p))
         loader.model_failed.connect(lambda msg, p=Path(path): self._on_model_failed(msg, p))
         loader.finished.connect(lambda: self.loaders.remove(loader) if loader in self.loaders else None)
@@ -88,7 +89,7 @@ class ModelController(QObject):
         if fallback is not None and self.model_path is None:
             self._refused, self._refused_message = path, sentence(message)
             self.show_problem(message)
-            self.load_model(fallback, trusted=True)  # nothing loaded yet: never leave the user without a model
+            self.load_model(fallback)  # nothing loaded yet: never leave the user without a model
             return
         self.show_problem(message)
 
