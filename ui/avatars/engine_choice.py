@@ -17,7 +17,9 @@ from ..avatars.style_settings import PanelSettings
 from ..avatars.weights_gate import WeightsGate
 from ..widgets.notice_bar import NoticeBar
 
-ENGINE_NAMES = {"fast": "Fast (well under a second)", "gatys": "Detailed (slow, needs the VGG19 weights)"}
+ENGINE_NAMES = {"fast": "Fast", "gatys": "Detailed (slow)"}  # short: the dock is narrow; the tooltips say more
+ENGINE_TIPS = {"fast": "Pretrained style networks, offline: well under a second per avatar",
+               "gatys": "Gatys et al.: tens of seconds to minutes per avatar; needs the VGG19 weights (~80 MB)"}
 
 
 class EngineChoice(QWidget):
@@ -34,6 +36,7 @@ class EngineChoice(QWidget):
         self.box.setFocusPolicy(Qt.NoFocus)  # Space belongs to the snapshot shortcut
         for key, text in ENGINE_NAMES.items():
             self.box.addItem(text, key)
+            self.box.setItemData(self.box.count() - 1, ENGINE_TIPS[key], Qt.ToolTipRole)
         self.box.setCurrentIndex(max(0, self.box.findData(prefs.engine)))
         self.box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # may shrink in a narrow dock
         self.box.setMinimumContentsLength(8)
