@@ -40,7 +40,28 @@ class AvatarEngine(Protocol):
         """``photo`` (uint8 RGB) painted in ``style``; raises :class:`AvatarCancelled` when ``cancelled()``."""
 
 
-class GatysEngine:
+class _Engine:
+    """What both engines share: one painter, built on first use by ``_ensure_painter`` and used by
+    one painting at a time (one VGG19 and its traced step; or one onnxruntime session pair)."""
+
+    settings = None
+    _lock: threading.Lock
+
+    def paint(self, photo: np.ndarray, style: np.ndarray, progress: Progress, cancelled: Cancelled) -> np.ndarray:
+        from emocam.style.transfer import StyleCancelled
+
+        with self._lock:
+            painter = self._ensure_painter()
+            try:
+                return painter.stylize(photo, style, self.settings, lambda p: progress(p.fraction), cancelled)
+            except StyleCancelled as e:
+                raise AvatarCancelled(str(e)) from e
+
+    def _ensure_painter(self):
+        raise NotImplementedError
+
+
+class GatysEngine(_Engine):
     """Gatys style transfer (:class:`emocam.style.transfer.StyleTransfer`), built on first use (it
     imports TensorFlow and loads VGG19 once) and reused. ``weights``: a VGG19 file (None: look in the
     usual places); ``random_vgg_for_tests``: an untrained VGG19, for tests only."""
@@ -69,16 +90,6 @@ class GatysEngine:
                     "into the weights/ folder (or set EMOCAM_VGG_WEIGHTS to it); no restart is needed.")
         return None
 
-    def paint(self, photo: np.ndarray, style: np.ndarray, progress: Progress, cancelled: Cancelled) -> np.ndarray:
-        from emocam.style.transfer import StyleCancelled
-
-        with self._lock:  # one painting at a time: one VGG19, one traced step function
-            painter = self._ensure_painter()
-            try:
-                return painter.stylize(photo, style, self.settings, lambda p: progress(p.fraction), cancelled)
-            except StyleCancelled as e:
-                raise AvatarCancelled(str(e)) from e
-
     def _ensure_painter(self):
         if self._painter is None:
             from emocam.style.transfer import StyleTransfer, build_vgg
@@ -87,7 +98,7 @@ class GatysEngine:
         return self._painter
 
 
-class FastEngine:
+class FastEngine(_Engine):
     """The fast engine (:class:`emocam.style.fast.FastStyleTransfer`): its two networks (from
     ``networks``, default the shipped ones) are checked against their pins and loaded on first use, then reused. Style vectors are kept in memory only,
     so an uploaded style leaves nothing on disk."""
@@ -110,16 +121,6 @@ class FastEngine:
         except RuntimeError as e:  # NetworkInvalid: a network file missing or not the pinned one
             return str(e)
         return None
-
-    def paint(self, photo: np.ndarray, style: np.ndarray, progress: Progress, cancelled: Cancelled) -> np.ndarray:
-        from emocam.style.transfer import StyleCancelled
-
-        with self._lock:  # one onnxruntime session pair, one thread at a time
-            painter = self._ensure_painter()
-            try:
-                return painter.stylize(photo, style, self.settings, lambda p: progress(p.fraction), cancelled)
-            except StyleCancelled as e:
-                raise AvatarCancelled(str(e)) from e
 
     def _ensure_painter(self):
         if self._painter is None:
