@@ -12,9 +12,16 @@ This package never imports PyQt5 or ``ui``; it is usable from scripts, notebooks
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from emocam.about import __version__
+from emocam.limits import MAX_IMAGE_PIXELS
+
+# OpenCV reads its decoder limit once, at its first decode anywhere in the process: set it before any
+# emocam code runs, so that an image whose header lies to the header check still cannot decode to more
+# than MAX_IMAGE_PIXELS (the default is 2^30 pixels, 3 GB as BGR). A limit the user set is kept.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
 __all__ = ["Analyzer", "FaceResult", "VIDEO_COLUMNS", "__version__", "analyze_image", "analyze_video",
            "iter_video"]
 

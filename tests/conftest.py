@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import emocam  # noqa: F401  first, as in the app: it sets OpenCV's decoder limit before cv2 loads
+
 from pathlib import Path
 
 import pytest
