@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -168,3 +169,17 @@ class FrameResult:
     @property
     def largest(self) -> Face | None:
         return max(self.faces, key=lambda f: f.box.area, default=None)
+
+
+def match_by_iou(a: Sequence[Box], b: Sequence[Box], min_iou: float) -> dict[int, int]:
+    """One-to-one pairs ``{index in a: index in b}``, best overlap first, each at least ``min_iou``."""
+    pairs = sorted(((x.iou(y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True)
+    used_a, used_b, matches = set(), set(), {}
+    for overlap, i, j in pairs:
+        if overlap < min_iou:
+            break
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matches[i] = j
+    return matches

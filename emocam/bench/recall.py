@@ -13,7 +13,7 @@ import numpy as np
 
 from emocam.bench.loops import LoopRecord
 from emocam.live.detection import FaceDetector
-from emocam.types import Box
+from emocam.types import Box, match_by_iou
 
 MIN_IOU = 0.3
 
@@ -31,18 +31,9 @@ def reference_boxes(frames_bgr: list[np.ndarray], detector: FaceDetector) -> lis
 
 
 def matched(reference: list[Box], reported: list[Box], min_iou: float = MIN_IOU) -> int:
-    """How many reference faces a reported box covers (greedy by IoU, one box per face)."""
-    pairs = sorted(((r.iou(b), i, j) for i, r in enumerate(reference) for j, b in enumerate(reported)),
-                   reverse=True)
-    used_ref, used_box, count = set(), set(), 0
-    for iou, i, j in pairs:
-        if iou < min_iou:
-            break
-        if i not in used_ref and j not in used_box:
-            used_ref.add(i)
-            used_box.add(j)
-            count += 1
-    return count
+    """How many reference faces a reported box covers (one box per face, best overlap first: the
+    tracker's own matching rule)."""
+    return len(match_by_iou(reference, reported, min_iou))
 
 
 def recall_summary(reference: list[list[Box]], records: dict[str, LoopRecord]) -> dict:

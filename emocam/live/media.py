@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import warnings
 from pathlib import Path
@@ -21,11 +20,8 @@ from emocam.errors import FileRefused
 from emocam.fileio import check_regular_file, read_regular
 from emocam.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_VIDEO_PIXELS
 
-# OpenCV's own decoder limit (default 2^30 pixels), as a backstop; read once, at its first decode
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
-
-import cv2  # noqa: E402  (after the limit above)
-import numpy as np  # noqa: E402
+import cv2  # OpenCV's own decoder limit, the backstop, is set by emocam/__init__.py before cv2 loads
+import numpy as np
 
 log = logging.getLogger(__name__)
 

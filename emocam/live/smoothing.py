@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emocam.types import Box, Face, Prediction
+from emocam.types import Box, Face, Prediction, match_by_iou
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,8 @@ class FaceTracker:
         return tuple(faces)
 
     def _match(self, boxes: list[Box]) -> dict[int, _Track]:
-        pairs = sorted(((b.iou(t.box), i, k) for i, b in enumerate(boxes) for k, t in enumerate(self._tracks)),
-                       reverse=True)
-        used_boxes, used_tracks, matches = set(), set(), {}
-        for overlap, i, k in pairs:
-            if overlap < self.settings.min_iou:
-                break
-            if i not in used_boxes and k not in used_tracks:
-                used_boxes.add(i)
-                used_tracks.add(k)
-                matches[i] = self._tracks[k]
-        return matches
+        matches = match_by_iou(boxes, [t.box for t in self._tracks], self.settings.min_iou)
+        return {i: self._tracks[k] for i, k in matches.items()}
 
     def _advance(self, track: _Track, box: Box, raw: np.ndarray) -> None:
         s = self.settings
