@@ -58,7 +58,7 @@ def main() -> None:
         measure(f"{at_limit.name} (40 MP, the limit)", read.format(str(at_limit)))
         measure(f"{crash.name} ({crash.stat().st_size} B)", opened.format(str(crash)))
         measure(f"{pad.name} ({pad.stat().st_size} B, pads to 12048 px)", opened.format(str(pad)))
-        measure("weights/emocam_fer_v4.tflite (shipped)", opened.format(str(ROOT / "weights/emocam_fer_v4.tflite")))
+        measure("weights/emocam_fer_v5.tflite (shipped)", opened.format(str(ROOT / "weights/emocam_fer_v5.tflite")))
         kernel = _kernel_bomb(d)
         measure(f"{kernel.name} ({kernel.stat().st_size >> 10} KB, 150 px kernel)", opened.format(str(kernel)))
         measure(f"for comparison: cv2.imread({big.name}) unchecked", f"import cv2; cv2.imread({str(big)!r})")

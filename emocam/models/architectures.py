@@ -7,7 +7,10 @@ outputs are softmax probabilities in FER2013 order.
 
 from __future__ import annotations
 
-ARCHITECTURES = ("mini_xception", "mini_xception_wide")
+from emocam.models.seeds import SEEDS, build_seed
+
+MINI_XCEPTIONS = ("mini_xception", "mini_xception_wide")
+ARCHITECTURES = (*MINI_XCEPTIONS, *SEEDS)
 
 # (stem filters, residual-module filters) per architecture
 _WIDTHS = {
@@ -17,19 +20,24 @@ _WIDTHS = {
 
 
 def build(architecture: str = "mini_xception", input_size: int = 48, channels: int = 1,
-          num_classes: int = 7, l2: float = 1e-4, dropout: float = 0.0):
-    """Build an uncompiled Keras mini-Xception model.
+          num_classes: int = 7, l2: float = 1e-4, dropout: float = 0.0, imagenet_weights: str | None = None):
+    """Build an uncompiled Keras model of ``architecture`` (a mini-Xception or a seed's, see
+    :mod:`emocam.models.seeds`).
 
     ``input_size`` is 48 or 64. ``mini_xception_wide`` is our wider variant (same topology,
     2-4x the filters in the residual modules, about 0.8 MB of float32 weights).
     """
+    if input_size not in (48, 64):
+        raise ValueError(f"input_size must be 48 or 64, got {input_size}")
+    if architecture in SEEDS:
+        return build_seed(architecture, input_size, num_classes, dropout, imagenet_weights)
+    if architecture not in _WIDTHS:
+        raise ValueError(f"unknown architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
+    if imagenet_weights:
+        raise ValueError("--imagenet-weights applies to the ImageNet backbones only")
     import keras
     from keras import layers
 
-    if architecture not in _WIDTHS:
-        raise ValueError(f"unknown architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
-    if input_size not in (48, 64):
-        raise ValueError(f"input_size must be 48 or 64, got {input_size}")
     stem, modules = _WIDTHS[architecture]
     reg = keras.regularizers.L2(l2) if l2 else None
 

@@ -118,7 +118,7 @@ def _first_line(e: Exception) -> str:
 def _load_our_weights(path: Path):
     from emocam.models import architectures as arch
 
-    for name in arch.ARCHITECTURES:
+    for name in arch.MINI_XCEPTIONS:  # a bare weights file carries no architecture: ours only
         for size in (48, 64):
             net = arch.build(name, size)
             try:
@@ -128,7 +128,7 @@ def _load_our_weights(path: Path):
             except Exception:  # shape mismatch: try the next architecture
                 continue
     raise ModelError(f"{path}: these weights fit none of our architectures "
-                     f"({', '.join(arch.ARCHITECTURES)} at 48 or 64 px); save the full model as .keras")
+                     f"({', '.join(arch.MINI_XCEPTIONS)} at 48 or 64 px); save the full model as .keras")
 
 
 def _validate_keras_io(net, path: Path) -> None:

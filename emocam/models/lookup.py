@@ -29,8 +29,8 @@ _NOT_MODELS = (".resume.keras", ".tmp.keras")
 
 # the models shipped in weights/ with this release: file name -> SHA-256 of its bytes
 SHIPPED_SHA256 = {
-    "emocam_fer_v4.tflite": "e023ae731236e039a06d37f004d4df73b797bb00663ec5e071c8dcfc7bb91d35",
-    "emocam_fer_v4.keras": "26f10837f3c0cbe76d5981f8edb4038a1aea90e932ec42230f55c6c4c32da6c0",
+    "emocam_fer_v5.tflite": "e349276ff9292aee3496538419cd50c716b71c557a1564fe931d0b49d26e666b",
+    "emocam_fer_v5.keras": "ee5ce5cf7c51f121bdcdd4218795dc26e681d5e68149fa7d517577a213b3c87a",
 }
 
 

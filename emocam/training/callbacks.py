@@ -11,7 +11,7 @@ from pathlib import Path
 from emocam.fileio import atomic_write_text
 
 # the options a trained --init-from file decides (the architecture); they are neither used nor recorded then
-SET_BY_INIT_FROM = ("arch", "input_size", "l2", "dropout")
+SET_BY_INIT_FROM = ("arch", "input_size", "l2", "dropout", "imagenet_weights")
 
 
 class Progress:

@@ -2,7 +2,7 @@
 
 Prints accuracy, macro F1, per-class precision/recall/F1 and the confusion matrix (rows are
 the true class). ``--json`` prints exactly one JSON object on stdout; ``--report-dir`` also
-writes ``metrics.json`` and two confusion-matrix PNGs. Without ``--weights`` the shipped
+writes ``metrics.json``, two confusion-matrix PNGs and a reliability diagram. Without ``--weights`` the shipped
 default model (``weights/DEFAULT``, else the newest ``weights/*.keras``) is scored.
 """
 
@@ -42,14 +42,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report-dir", type=Path, help="write metrics.json and confusion-matrix PNGs here")
     p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="faces per inference batch")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="LiteRT inference threads")
+    p.add_argument("--reframe", metavar="SCALES",
+                   help="also score re-framed copies of the data: centre crops (scale < 1) and reflected-border "
+                        "padding (scale > 1), e.g. 0.8,0.9,1.1,1.25")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command: score, then print (table or JSON) and optionally write the report."""
     if args.batch_size < 1 or args.threads < 1:
         raise EvaluationError("--batch-size and --threads must be at least 1")
+    from emocam.training.reframe import parse_scales
+
+    try:
+        scales = parse_scales(args.reframe) if args.reframe else []
+    except ValueError as e:
+        raise EvaluationError(str(e)) from e
     progress = _tqdm_progress() if sys.stderr.isatty() else None
-    result = evaluate(args.data, args.weights, args.split, args.batch_size, args.threads, progress)
+    result = evaluate(args.data, args.weights, args.split, args.batch_size, args.threads, progress, scales)
     if args.report_dir is not None:
         for path in write_report(result, args.report_dir):
             log.info("wrote %s", path)
@@ -58,9 +67,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "val",
-             batch_size: int = BATCH_SIZE, threads: int = 1, progress: Progress | None = None) -> dict:
+             batch_size: int = BATCH_SIZE, threads: int = 1, progress: Progress | None = None,
+             reframe: Sequence[float] = ()) -> dict:
     """Load ``data`` and the model ``weights`` (default: the shipped one) and return :func:`metrics`
-    plus the model path, input spec, data source, timing and the split."""
+    plus the model path, input spec, data source, timing, the split, the calibration (top-label
+    reliability bins and expected calibration error) and, per ``reframe`` scale, the scores on
+    re-framed faces."""
+    from emocam.training.balance import reliability
+    from emocam.training.reframe import reframe as reframed
+
     from emocam.models.probe import open_model
     from emocam.training import data as fer
     from emocam.models.lookup import default_weights
@@ -72,9 +87,15 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
     classifier = open_model(model_path, num_threads=threads)  # checked in a child unless shipped
     log.info("scoring %s on %d faces from %s", model_path, len(dataset), dataset.source)
     start = time.perf_counter()
-    y_pred = predict_labels(classifier, dataset.x, batch_size, progress)
+    probs = predict_probabilities(classifier, dataset.x, batch_size, progress)
     seconds = time.perf_counter() - start
+    y_pred = probs.argmax(axis=1)
     spec = classifier.spec
+    framed = {}
+    for scale in reframe:
+        m = metrics(dataset.y, predict_labels(classifier, reframed(dataset.x, scale), batch_size))
+        framed[f"{scale:g}"] = {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+                                "recall": {row["name"]: row["recall"] for row in m["per_class"]}}
     return {
         "model": str(model_path),
         "input": {"height": spec.height, "width": spec.width, "channels": spec.channels},
@@ -83,6 +104,8 @@ def evaluate(data: str | Path, weights: str | Path | None = None, split: str = "
         **metrics(dataset.y, y_pred),
         "seconds": round(seconds, 3),
         "ms_per_face": round(1000 * seconds / len(dataset), 4),
+        "calibration": reliability(probs, dataset.y),
+        **({"reframed": framed} if reframe else {}),
     }
 
 
@@ -157,20 +180,25 @@ def format_table(result: dict) -> str:
               f"{'':<10}" + "".join(f"{n:>9}" for n in names)]
     for name, row in zip(names, result["confusion_matrix"]):
         lines.append(f"{name:<10}" + "".join(f"{v:>9d}" for v in row))
+    if "calibration" in result:
+        lines += ["", f"expected calibration error {result['calibration']['ece']:.4f} "
+                      f"({result['calibration']['bins']} confidence bins)"]
+    for scale, m in result.get("reframed", {}).items():
+        lines.append(f"re-framed x{scale:<5} accuracy {m['accuracy']:.4f}   macro F1 {m['macro_f1']:.4f}")
     return "\n".join(lines)
 
 
 def write_report(result: dict, report_dir: Path) -> list[Path]:
     """Write ``metrics.json``, ``confusion_counts.png`` and ``confusion_normalized.png``."""
     from emocam.errors import WriteError
-    from emocam.training.plots import save_confusion_plots
+    from emocam.training.plots import save_confusion_plots, save_reliability_plot
 
     report_dir = Path(report_dir)
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         metrics_path = report_dir / "metrics.json"
         atomic_write_text(metrics_path, json.dumps(result, indent=2) + "\n")
-        return [metrics_path, *save_confusion_plots(result, report_dir)]
+        return [metrics_path, *save_confusion_plots(result, report_dir), *save_reliability_plot(result, report_dir)]
     except WriteError as e:  # names the file; the old one is intact
         raise EvaluationError(f"{e}") from e
     except OSError as e:

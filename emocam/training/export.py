@@ -29,6 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration", help="training data (npz/csv/folder) for int8 calibration")
     p.add_argument("--calibration-count", type=int, default=1000,
                    help="training faces the int8 ranges are measured on")
+    p.add_argument("--balance-on", metavar="TRAIN_DATA",
+                   help="fit post-hoc logit adjustment (favouring the rarer emotions) and a temperature "
+                        "(calibrated bars) on the fold held out from this training data; members are "
+                        "averaged in logit space")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -50,10 +54,22 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out}: give a .keras file name; the .tflite twin and .card.json go beside it")
     calib = _calibration(args) if args.int8 else None  # bad data fails here, before anything is written
     members = [_load_member(Path(p), i) for i, p in enumerate(args.weights)]
-    net = combine(members, args.flip_tta)
+    balanced = None
+    if args.balance_on:
+        if args.flip_tta:
+            raise UsageError("--balance-on and --flip-tta do not combine; choose one")
+        from emocam.training import calibrate
+        from emocam.training.data import load
+
+        balanced = calibrate.fit(members, load(args.balance_on, "train"))
+        log.info("fold: tau %.2f, T %.3f; %s", balanced["tau"], balanced["temperature"], balanced)
+        net = calibrate.balanced_ensemble(members, balanced["tau"], balanced["temperature"], balanced["prior"])
+    else:
+        net = combine(members, args.flip_tta)
     tflite = out.with_suffix(".tflite")
     files = {out: keras_bytes(net), tflite: to_tflite(net, calib)}
-    files[out.with_suffix(".card.json")] = _card(out, args, tflite, len(calib) if calib is not None else 0)
+    files[out.with_suffix(".card.json")] = _card(out, args, tflite, len(calib) if calib is not None else 0,
+                                                 balanced)
     out.parent.mkdir(parents=True, exist_ok=True)
     publish_together(files)  # all three or none: a full disk leaves the old set as it was
     print(f"wrote {out} ({len(files[out]) >> 10} KB) and {tflite} ({len(files[tflite]) >> 10} KB)")
@@ -116,7 +132,7 @@ def to_tflite(net, calibration: np.ndarray | None) -> bytes:
         return converter.convert()
 
 
-def _card(out: Path, args, tflite: Path, calibration_faces: int) -> bytes:
+def _card(out: Path, args, tflite: Path, calibration_faces: int, balanced: dict | None = None) -> bytes:
     from emocam.training.data import sha256
     from emocam.training.train import card_of
 
@@ -128,6 +144,8 @@ def _card(out: Path, args, tflite: Path, calibration_faces: int) -> bytes:
                    "int8": args.int8, "calibration_count": calibration_faces},
         "calibration_data": ({"path": Path(args.calibration).name, "sha256": sha256(args.calibration)}
                              if args.int8 else None),
+        "balance": (dict(balanced, data={"path": Path(args.balance_on).name, "sha256": sha256(args.balance_on)})
+                    if balanced else None),
         "members": cards,
     }
     return (json.dumps(card, indent=2) + "\n").encode()

@@ -66,3 +66,44 @@ def save_confusion_plots(result: dict, out_dir: Path) -> list[Path]:
         atomic_write_bytes(path, buffer.getvalue())  # a complete PNG or none; never through a link
         written.append(path)
     return written
+
+
+def reliability_figure(calibration: dict, title: str):
+    """Top-label reliability diagram: accuracy per confidence bin against the diagonal, with counts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    edges = np.asarray(calibration["edges"])
+    centres, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+    count = np.asarray(calibration["count"])
+    fig = Figure(figsize=(6.5, 6.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax, counts = fig.subplots(2, 1, height_ratios=(3, 1), sharex=True)
+    used = count > 0
+    ax.bar(centres[used], np.asarray(calibration["accuracy"])[used], width=width[used], edgecolor="black",
+           color="#4c72b0", label="accuracy in bin")
+    ax.plot([0, 1], [0, 1], "--", color="gray", label="perfectly calibrated")
+    ax.plot(np.asarray(calibration["confidence"])[used], np.asarray(calibration["accuracy"])[used], "o",
+            color="#dd8452", label="mean confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{title}\nexpected calibration error {calibration['ece']:.4f}")
+    ax.legend(loc="upper left")
+    counts.bar(centres, count, width=width, color="#8c8c8c", edgecolor="black")
+    counts.set_xlabel("confidence of the top emotion")
+    counts.set_ylabel("faces")
+    return fig
+
+
+def save_reliability_plot(result: dict, out_dir: Path) -> list[Path]:
+    """Write ``reliability.png`` for an evaluate result that has a ``calibration`` entry."""
+    if "calibration" not in result:
+        return []
+    subtitle = f"{Path(result['model']).name} on {Path(result['data']).name} (n={result['n']})"
+    fig = reliability_figure(result["calibration"], f"Reliability\n{subtitle}")
+    path = Path(out_dir) / "reliability.png"
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    atomic_write_bytes(path, buffer.getvalue())
+    return [path]

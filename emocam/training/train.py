@@ -25,7 +25,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="training data: npz, csv or image folder")
     p.add_argument("--val", help="validation data (default: val.npz beside --data, or the csv's PublicTest)")
     p.add_argument("--out", required=True, help="output model, e.g. weights/NAME.keras")
-    p.add_argument("--arch", default="mini_xception_wide", help="mini_xception or mini_xception_wide")
+    p.add_argument("--arch", default="mini_xception_wide",
+                   help="mini_xception, mini_xception_wide, or a seed's: vgg19, resnet50, mobilenetv2, densenet201, "
+                        "densenet169 (ImageNet backbones, 48x48x3), emojify, s3_cnn; fer_vgg (a teacher)")
+    p.add_argument("--imagenet-weights", metavar="FILE",
+                   help="local Keras weights file for an ImageNet backbone (include_top=False); "
+                        "without it the backbone starts from random weights (nothing is downloaded)")
     p.add_argument("--input-size", type=int, default=48, choices=(48, 64))
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=64)
@@ -95,8 +100,9 @@ def _fit(args, train, val) -> int:
     state_path = out.with_name(out.stem + ".resume.json")
     net, start_epoch, best = _network(args, resume_path, state_path)
     targets, teacher = _targets(args, train)
-    train_ds = _dataset(train.x, targets, args, training=True, teacher=teacher)
-    val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False)
+    channels = int(net.inputs[0].shape[-1])  # the ImageNet backbones take the gray face as RGB
+    train_ds = _dataset(train.x, targets, args, training=True, teacher=teacher, channels=channels)
+    val_ds = _dataset(val.x, np.eye(7, dtype="float32")[val.y], args, training=False, channels=channels)
     class_weight = _class_weights(train.y) if args.class_weights else None
     steps = math.ceil(len(train) / args.batch_size)
     checkpoint = Checkpoint(out, resume_path, state_path, best, args, train, val)
@@ -167,7 +173,8 @@ def _initial_network(args):
     from emocam.models import architectures as arch
 
     if not args.init_from:
-        return arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout)
+        return arch.build(args.arch, args.input_size, l2=args.l2, dropout=args.dropout,
+                          imagenet_weights=getattr(args, "imagenet_weights", None))
     from emocam.models.probe import open_keras
 
     net = open_keras(Path(args.init_from))  # checked in a child unless shipped
@@ -210,7 +217,7 @@ def _lr(epoch: int, args) -> float:
     return float(args.lr * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _dataset(x, targets, args, training: bool, teacher=None):
+def _dataset(x, targets, args, training: bool, teacher=None, channels: int = 1):
     import keras
     import tensorflow as tf
 
@@ -232,6 +239,8 @@ def _dataset(x, targets, args, training: bool, teacher=None):
             img = tf.image.resize(img, (size, size))
         if training:
             img = augment(img, training=True)
+        if channels != 1:
+            img = tf.repeat(img, channels, axis=-1)
         return img / 127.5 - 1.0, y
 
     ds = ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE)

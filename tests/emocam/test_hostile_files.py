@@ -166,8 +166,8 @@ def test_default_naming_a_crasher_is_still_checked_in_a_child(crash_tflite, monk
 def test_only_the_exact_shipped_bytes_skip_the_child(change, checked, tmp_path, aborting_children):
     from emocam.models.probe import open_model
 
-    copy = tmp_path / "emocam_fer_v4.tflite"  # same name, other folder: the name proves nothing either way
-    copy.write_bytes((REPO / "weights" / "emocam_fer_v4.tflite").read_bytes() + change)
+    copy = tmp_path / "emocam_fer_v5.tflite"  # same name, other folder: the name proves nothing either way
+    copy.write_bytes((REPO / "weights" / "emocam_fer_v5.tflite").read_bytes() + change)
     if checked:
         with pytest.raises(ModelError, match="crashed \\(SIGABRT\\)"):
             open_model(copy)

@@ -56,5 +56,5 @@ def test_the_shipped_model_is_recognised_by_its_hash_and_skips_the_child(qtbot, 
     site.mkdir()
     (site / "sitecustomize.py").write_text("import os\nos.abort()\n")  # any child would crash
     monkeypatch.setenv("PYTHONPATH", f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    kind, classifier = _load(qtbot, REPO / "weights" / "emocam_fer_v4.tflite", trusted=False)
+    kind, classifier = _load(qtbot, REPO / "weights" / "emocam_fer_v5.tflite", trusted=False)
     assert kind == "loaded" and classifier.spec.height == 48

@@ -129,3 +129,28 @@ def test_unwritable_report_dir_names_the_folder(tmp_path, capsys, tiny_models, f
                              "--report-dir", blocker)
     assert rc == 2 and out == ""
     assert f"{blocker}: cannot write the report" in err
+
+
+def test_reframed_scores_and_calibration_are_reported_with_a_reliability_diagram(tmp_path, tiny_models, fer_npz):
+    from emocam.training.balance import reliability
+    from emocam.training.reframe import reframe
+
+    report = tmp_path / "report"
+    proc = _run_cli("--data", fer_npz, "--weights", tiny_models["tflite48"], "--json", "--report-dir", report,
+                    "--reframe", "0.8,1.25")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert set(result["reframed"]) == {"0.8", "1.25"}
+    classifier, faces = load_classifier(tiny_models["tflite48"]), load(fer_npz)
+    tight = classifier.predict(reframe(faces.x, 0.8)).argmax(axis=1)
+    assert result["reframed"]["0.8"]["accuracy"] == pytest.approx((tight == faces.y).mean(), abs=1e-6)
+    expected = reliability(classifier.predict(faces.x), faces.y)
+    assert result["calibration"]["ece"] == pytest.approx(expected["ece"], abs=1e-5)
+    assert result["calibration"]["count"] == expected["count"]
+    data = (report / "reliability.png").read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
+
+
+def test_bad_reframe_scales_are_one_line_and_exit_2(tiny_models, fer_npz):
+    proc = _run_cli("--data", fer_npz, "--weights", tiny_models["tflite48"], "--reframe", "0.8,big")
+    assert proc.returncode == 2 and "--reframe" in proc.stderr and "Traceback" not in proc.stderr

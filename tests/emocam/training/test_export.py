@@ -78,3 +78,30 @@ def test_int8_twin_is_calibrated_on_training_data_and_close_to_float(members, tm
 def test_int8_without_calibration_data_is_refused(members, tmp_path):
     run = _export("--weights", str(members[0]), "--int8", "--out", str(tmp_path / "x.keras"))
     assert run.returncode == 2 and "--int8 needs --calibration" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_balanced_export_is_adjusted_tempered_mean_logits_fitted_on_the_train_fold(members, tmp_path):
+    import json
+
+    import keras
+
+    from emocam.training import balance
+
+    rng = np.random.default_rng(5)
+    y = np.repeat(np.arange(7), [60, 12, 60, 120, 70, 50, 70]).astype(np.uint8)
+    data = tmp_path / "train.npz"
+    np.savez(data, x=rng.integers(0, 256, (len(y), 48, 48), dtype=np.uint8), y=y)
+    out = tmp_path / "balanced.keras"
+    run = _export("--weights", *map(str, members), "--balance-on", str(data), "--out", str(out))
+    assert run.returncode == 0, run.stderr[-2000:]
+    card = json.loads(out.with_suffix(".card.json").read_text())["balance"]
+    train_i, fold_i = balance.holdout_fold(y)
+    assert card["fold"]["n"] == len(fold_i) and card["prior"] == pytest.approx(balance.class_prior(y[train_i]), abs=1e-6)
+    assert card["tau"] in balance.TAU_GRID and card["temperature"] > 0
+    faces = rng.uniform(-1, 1, (6, 48, 48, 1)).astype(np.float32)
+    nets = [keras.models.load_model(p, compile=False) for p in members]
+    mean_log = np.mean([np.log(n.predict(faces, verbose=0)) for n in nets], axis=0)
+    z = (mean_log - card["tau"] * np.log(card["prior"])) / card["temperature"]
+    expected = np.exp(balance.log_softmax(z))
+    combined = keras.models.load_model(out, compile=False, safe_mode=True)
+    np.testing.assert_allclose(combined.predict(faces, verbose=0), expected, atol=2e-3)

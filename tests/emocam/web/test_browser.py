@@ -92,7 +92,7 @@ def test_upload_a_photo_and_see_label_bars_emoji_and_box(browser, server, tmp_pa
     from selenium.webdriver.common.by import By
 
     _open(browser, server)
-    assert browser.find_element(By.ID, "model").get_attribute("value") == "emocam_fer_v4.tflite"
+    assert browser.find_element(By.ID, "model").get_attribute("value") == "emocam_fer_v5.tflite"
     browser.find_element(By.ID, "file").send_keys(str(PORTRAIT))
     card = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#faces .face-card"), what="a face card")[0]
     label = card.find_element(By.CSS_SELECTOR, ".label").text

@@ -18,7 +18,7 @@ def _until_frame(ws, index: int) -> list[dict]:
 
 def test_frames_are_answered_with_faces(client, stage_jpeg):
     with client.websocket_connect("ws://localhost/api/live") as ws:
-        assert ws.receive_json() == {"ready": True, "model": "emocam_fer_v4.tflite"}
+        assert ws.receive_json() == {"ready": True, "model": "emocam_fer_v5.tflite"}
         for i in range(1, 4):
             ws.send_bytes(stage_jpeg)
             [answer] = _until_frame(ws, i)

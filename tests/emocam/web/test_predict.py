@@ -19,7 +19,7 @@ from tests.emocam.media import PORTRAIT, PORTRAIT_FACE, blank, portrait
 from tests.emocam.web.conftest import encode
 
 
-SHIPPED = resources.weights_dir() / "emocam_fer_v4.tflite"
+SHIPPED = resources.weights_dir() / "emocam_fer_v5.tflite"
 
 
 def _png_header(width: int, height: int, idat: bytes = b"") -> bytes:
@@ -40,7 +40,7 @@ def test_predict_finds_the_face_with_label_probabilities_and_emoji(client, face_
     r = client.post("/api/predict", files={"image": ("astronaut.jpg", face_jpeg, "image/jpeg")})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["model"] == "emocam_fer_v4.tflite"
+    assert body["model"] == "emocam_fer_v5.tflite"
     assert (body["width"], body["height"]) == (512, 512)
     [face] = body["faces"]
     x, y, w, h = face["box"]
@@ -62,8 +62,8 @@ def test_predict_reads_other_formats_whatever_the_file_is_called(client, fmt):
 
 def test_predict_with_a_model_chosen_by_name(client, face_jpeg):
     r = client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")},
-                    data={"model": "emocam_fer_v4.tflite"})
-    assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v4.tflite"
+                    data={"model": "emocam_fer_v5.tflite"})
+    assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v5.tflite"
 
 
 def test_no_face_is_an_empty_list_with_a_message(client):
@@ -89,10 +89,10 @@ ERRORS = [
     ("900 MP header (decompression bomb)", {"files": {"image": ("x.png", _png_header(30000, 30000), "image/png")}},
      413, "megapixels"),
     ("empty file", {"files": {"image": ("x.jpg", b"", "image/jpeg")}}, 422, "no 'image'"),
-    ("no image field", {"data": {"model": "emocam_fer_v4.tflite"}, "files": {"other": ("x", b"1", "text/plain")}},
+    ("no image field", {"data": {"model": "emocam_fer_v5.tflite"}, "files": {"other": ("x", b"1", "text/plain")}},
      422, "no 'image'"),
-    ("unknown model", "model:nope.tflite", 404, "unknown model 'nope.tflite'; choose one of: emocam_fer_v4.tflite"),
-    ("relative path as model", "model:../weights/emocam_fer_v4.tflite", 404, "unknown model"),
+    ("unknown model", "model:nope.tflite", 404, "unknown model 'nope.tflite'; choose one of: emocam_fer_v5.tflite"),
+    ("relative path as model", "model:../weights/emocam_fer_v5.tflite", 404, "unknown model"),
     ("absolute path as model", "model:/etc/passwd", 404, "unknown model"),
     ("JSON instead of a form", {"json": {"image": "aGVsbG8="}}, 415, "multipart/form-data"),
     ("too many fields", {"data": {f"f{i}": "x" for i in range(9)}, "files": {"image": ("a.jpg", b"x", "image/jpeg")}},
@@ -146,8 +146,8 @@ def test_models_lists_shipped_then_user_models_by_name(client, user_models):
     (user_models / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5").write_bytes(b"vgg")
     (user_models / "notes.txt").write_text("not a model")
     models = client.get("/api/models").json()["models"]
-    assert models[0] == {"name": "emocam_fer_v4.tflite", "source": "shipped", "default": True, "format": "tflite"}
-    assert [(m["name"], m["source"]) for m in models[1:]] == [("emocam_fer_v4.keras", "shipped"), ("mine.tflite", "user")]
+    assert models[0] == {"name": "emocam_fer_v5.tflite", "source": "shipped", "default": True, "format": "tflite"}
+    assert [(m["name"], m["source"]) for m in models[1:]] == [("emocam_fer_v5.keras", "shipped"), ("mine.tflite", "user")]
     assert "path" not in str(models) and str(user_models) not in str(models)
 
 
@@ -169,7 +169,7 @@ def test_a_broken_user_model_is_refused_with_the_reason(client, user_models, fac
 def test_an_empty_model_field_means_the_default(client, face_jpeg):
     """The page sends an empty name while its model list is still loading."""
     r = client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")}, data={"model": ""})
-    assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v4.tflite"
+    assert r.status_code == 200 and r.json()["model"] == "emocam_fer_v5.tflite"
 
 
 def test_models_from_the_weights_folder_and_name_clashes(client, user_models, tmp_path, monkeypatch):
@@ -178,17 +178,17 @@ def test_models_from_the_weights_folder_and_name_clashes(client, user_models, tm
     weights = tmp_path / "my-weights"
     weights.mkdir()
     (weights / "team.tflite").write_bytes(SHIPPED.read_bytes())
-    (user_models / "emocam_fer_v4.tflite").write_bytes(SHIPPED.read_bytes())
+    (user_models / "emocam_fer_v5.tflite").write_bytes(SHIPPED.read_bytes())
     monkeypatch.setenv("EMOCAM_WEIGHTS_DIR", str(weights))
     from tests.emocam.web.conftest import make_client
 
     with make_client() as c:
         names = [(m["name"], m["source"]) for m in c.get("/api/models").json()["models"]]
-        assert names == [("emocam_fer_v4.tflite", "shipped"), ("emocam_fer_v4.keras", "shipped"),
-                         ("team.tflite", "weights"), ("user:emocam_fer_v4.tflite", "user")]
+        assert names == [("emocam_fer_v5.tflite", "shipped"), ("emocam_fer_v5.keras", "shipped"),
+                         ("team.tflite", "weights"), ("user:emocam_fer_v5.tflite", "user")]
         r = c.post("/api/predict", files={"image": ("a.jpg", PORTRAIT.read_bytes(), "image/jpeg")},
-                   data={"model": "user:emocam_fer_v4.tflite"})
-        assert r.status_code == 200 and r.json()["model"] == "user:emocam_fer_v4.tflite"
+                   data={"model": "user:emocam_fer_v5.tflite"})
+        assert r.status_code == 200 and r.json()["model"] == "user:emocam_fer_v5.tflite"
 
 
 def test_a_model_removed_after_listing_is_a_404(user_models, face_jpeg):
