@@ -138,6 +138,14 @@ def test_the_file_menu_reaches_models_by_keyboard_with_unique_mnemonics(window):
     assert sub == ["o", "s"]
 
 
+
+def test_the_file_menu_groups_opening_snapshots_and_quit_with_separators(window):
+    layout = ["-" if a.isSeparator() else a.text().replace("&", "") for a in window.menus[FILE].actions()]
+    groups = " | ".join(layout).split(" | - | ")
+    assert groups[0].split(" | ") == ["Open model...", "Models", "Open video or image..."]
+    assert groups[-1] == "Quit", layout  # last, on its own
+
+
 def _mnemonic(text: str) -> str:
     plain = text.replace("&&", "")
     return plain[plain.index("&") + 1].lower() if "&" in plain else ""
