@@ -29,7 +29,7 @@ MAX_CARD_BYTES = 1 << 20  # a card with a long training history is ~30 KB
 _SKIPPED_ENDINGS = (*_NOT_MODELS, ".part")  # training's resume/temp files, half-copied downloads
 # the avatar painter's VGG19 (emocam.style.vgg_weights.FILE_NAME) may be saved in weights/ too
 _SKIPPED_PREFIXES = (".", "vgg19_")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")  # incl. bidi overrides
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _scan(folder: Path, kind: str, default: Path | None) -> list[ModelEntry]:
         files.sort(key=lambda p: not p.name.lower().endswith(".tflite"))  # the .tflite loads
         entries.append(_entry(files[0], tuple(files), folder, kind, default))
     names = [e.name for e in entries]  # a.h5 beside a.keras: two models, told apart by file name
-    return [replace(e, name=e.path.name) if names.count(e.name) > 1 else e for e in entries]
+    return [replace(e, name=_text(e.path.name, 255)) if names.count(e.name) > 1 else e for e in entries]
 
 
 def _model_files(folder: Path) -> list[Path]:
@@ -154,7 +154,8 @@ def _entry(path: Path, files: tuple[Path, ...], folder: Path, kind: str, default
     extra = [t for t in (_text(_summary_dict(card).get("arch")), _text(_summary_dict(card).get("note"))) if t]
     details = "\n".join([str(path), f"{where} · {size}", *extra])
     is_default = default is not None and any(_same_file(f, default) for f in files)
-    return ModelEntry(path, model_stem(path.name), kind, summary, is_default, files, details)
+    name = _text(model_stem(path.name), 255) or path.name  # a file name may hold newlines or bidi overrides
+    return ModelEntry(path, name, kind, summary, is_default, files, details)
 
 
 def read_card(model: Path, folder: Path | None = None) -> dict:

@@ -217,6 +217,18 @@ def test_links_and_odd_files_named_like_models(dirs, how, listed):
     assert [e.name for e in find_models()] == listed
 
 
+@pytest.mark.parametrize("file_name, shown", [
+    ("two\nlines.tflite", "two lines"),
+    ("evil\u202eetilft.keras", "evil etilft"),  # a right-to-left override cannot disguise the name
+    ("tab\there.h5", "tab here"),
+])
+def test_names_are_one_plain_line_whatever_the_file_is_called(dirs, file_name, shown):
+    weights, _ = dirs
+    (weights / file_name).write_bytes(b"x")
+    (entry,) = find_models()
+    assert entry.name == shown and entry.path.name == file_name
+
+
 def test_read_card_of_a_tflite_is_its_keras_twins_card(tmp_path):
     (tmp_path / "m.card.json").write_text(json.dumps({"model": "m.keras"}))
     assert read_card(tmp_path / "m.tflite") == {"model": "m.keras"}
