@@ -133,8 +133,8 @@ class MainWindow(QMainWindow):
         recording = self.recording_controls.menu_actions()  # Record (R), Export CSV, Export JSON
         for action in recording:
             self.addAction(action)  # shortcuts work in fullscreen too
-        items = [*self.snapshots.menu_items(), *self.actions.menu_items(), *self.models.menu_items(),
-                 *self.sources.menu_items(), MenuItem(VIEW, toggle), MenuItem(VIEW, gallery),
+        items = [*self.models.menu_items(), *self.sources.menu_items(), *self.snapshots.menu_items(),
+                 *self.actions.menu_items(), MenuItem(VIEW, toggle), MenuItem(VIEW, gallery),
                  MenuItem(VIEW, self.track_numbers), MenuItem(VIEW, self.status.latency_action),
                  *(MenuItem(SESSION, a) for a in recording), *self.help.menu_items()]
         self.menus = build_menu_bar(self.menuBar(), items)

@@ -55,7 +55,7 @@ def build_menu_bar(bar: QMenuBar, items: Iterable[MenuItem]) -> dict[str, QMenu]
             bar.addMenu(own)
         menu = own or bar.addMenu(title)
         for entry in entries:
-            if entry is own:
+            if own is not None and entry is own:  # (a separator is None too: never skip those)
                 continue
             if entry is SEPARATOR:
                 menu.addSeparator()

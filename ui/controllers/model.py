@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QFileDialog, QWidget
 
 from emocam.live.session import LiveSession
 from ..controllers.menus import FILE, MenuItem, make_action
+from ..controllers.model_menu import ModelsMenu
 from ..preferences import Preferences
 from ..widgets.notice_bar import NoticeBar
 from ..workers import ModelLoader
@@ -33,11 +34,21 @@ class ModelController(QObject):
         self._fallback: Path | None = None  # loaded if the model asked for at start is refused
         self._refused: Path | None = None
         self._refused_message = ""
-        self.open_model = make_action(window, "Open &model...", ("Ctrl+O",), tip="Load an emotion model file")
+        self.open_model = make_action(window, "&Open model...", ("Ctrl+O",), tip="Load an emotion model file")
         self.open_model.triggered.connect(self._on_open_model)
+        self.models_menu = ModelsMenu(window, self._on_open_model, lambda: self.model_path, self.model_folders)
+        self.models_menu.model_chosen.connect(self.load_model)
+        self.models_menu.folder_failed.connect(lambda msg: self.notice.show_notice(msg))
+        self.model_loaded.connect(lambda _: self.models_menu.sync_checks())
 
     def menu_items(self) -> list[MenuItem]:
-        return [MenuItem(FILE, self.open_model)]
+        return [MenuItem(FILE, self.open_model), MenuItem(FILE, self.models_menu)]
+
+    def model_folders(self) -> tuple[Path, Path]:
+        """The window's weights folder and the per-user drop-in folder, as the Models menu lists them."""
+        from emocam import resources
+
+        return self.weights_dir, resources.user_dir("weights")
 
     def start(self, requested: Path | None) -> None:
         """Load the model asked for on the command line, else the saved one, else the shipped one.

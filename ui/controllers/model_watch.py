@@ -7,15 +7,9 @@ from pathlib import Path
 
 from PyQt5.QtCore import QFileSystemWatcher, QObject, QTimer, pyqtSignal
 
-from emocam.models.loading import SUFFIXES
+from emocam.models.catalog import is_model_file  # one rule for the watcher, the menu and drops
 
 log = logging.getLogger(__name__)
-_IGNORED = (".resume.keras", ".tmp.keras", ".part")
-
-
-def is_model_file(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith(SUFFIXES) and not name.endswith(_IGNORED) and not name.startswith(".")
 
 
 class WeightsWatcher(QObject):

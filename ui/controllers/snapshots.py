@@ -40,8 +40,8 @@ class SnapshotController(QObject):
         self._timer = QTimer(self, interval=1000, timeout=self._tick)
 
     def menu_items(self) -> list[MenuItem]:
-        return [MenuItem(FILE, self.open_folder_action), MenuItem(FILE, self.countdown_action),
-                MenuItem(FILE, self.overlays_action), MenuItem(FILE, SEPARATOR)]
+        return [MenuItem(FILE, SEPARATOR), MenuItem(FILE, self.open_folder_action),
+                MenuItem(FILE, self.countdown_action), MenuItem(FILE, self.overlays_action), MenuItem(FILE, SEPARATOR)]
 
     def take(self) -> None:
         """Save now, or after 3-2-1 when the countdown is on (a second press during it cancels)."""
