@@ -91,13 +91,13 @@ def test_missing_folders_list_nothing(tmp_path, monkeypatch):
 
 def test_the_real_shipped_model_is_listed_as_shipped_and_default(dirs):
     _, user = dirs
-    shutil.copy(SHIPPED_DIR / "emocam_fer_v4.tflite", user / "mine.tflite")
+    shutil.copy(SHIPPED_DIR / "emocam_fer_v5.tflite", user / "mine.tflite")
     entries = find_models(weights=SHIPPED_DIR)
     assert [(e.name, e.folder, e.is_default) for e in entries] == [
-        ("emocam_fer_v4", "shipped", True), ("mine", "user", False)]
-    assert entries[0].path == SHIPPED_DIR / "emocam_fer_v4.tflite"
-    assert entries[0].summary == "66% acc (best member)"  # the shipped card: members' val accuracy only
-    assert entries[1].summary == "539 KB"  # no card: the size
+        ("emocam_fer_v5", "shipped", True), ("mine", "user", False)]
+    assert entries[0].path == SHIPPED_DIR / "emocam_fer_v5.tflite"
+    assert entries[0].summary == "67% acc, macro-F1 0.63"  # the shipped card's summary
+    assert entries[1].summary == "540 KB"  # no card: the size (552,544 bytes)
 
 
 @pytest.mark.parametrize("content, kind", [
@@ -106,7 +106,7 @@ def test_the_real_shipped_model_is_listed_as_shipped_and_default(dirs):
 ])
 def test_shipped_means_the_shipped_bytes_not_the_name(dirs, content, kind):
     weights, _ = dirs
-    target = weights / "emocam_fer_v4.tflite"
+    target = weights / "emocam_fer_v5.tflite"
     if content == "shipped bytes":
         shutil.copy(SHIPPED_DIR / target.name, target)
     else:

@@ -15,7 +15,7 @@ from PyQt5.QtGui import QDesktopServices
 from emocam.models.lookup import weights_dir
 from ui.controllers.menus import FILE
 
-SHIPPED = weights_dir() / "emocam_fer_v4.tflite"
+SHIPPED = weights_dir() / "emocam_fer_v5.tflite"
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def window(make_window, one_face_source, app_dirs, user_models, tiny_models):
     """The window on the tiny model, with the shipped model (its real bytes and card) in its weights
     folder and a user model with a card summary."""
     shutil.copy(SHIPPED, app_dirs["weights"])
-    shutil.copy(SHIPPED.with_name("emocam_fer_v4.card.json"), app_dirs["weights"])
+    shutil.copy(SHIPPED.with_name("emocam_fer_v5.card.json"), app_dirs["weights"])
     (app_dirs["weights"] / "DEFAULT").write_text(SHIPPED.name)
     shutil.copy(tiny_models["tflite48"], user_models / "mine.tflite")
     (user_models / "mine.card.json").write_text(json.dumps(
@@ -49,7 +49,7 @@ def _kb(path: Path) -> str:
     return f"{round(path.stat().st_size / 1024)} KB"
 
 
-SHIPPED_LINE = "emocam_fer_v4 (default) — 66% acc (best member)"
+SHIPPED_LINE = "emocam_fer_v5 (default) — 67% acc, macro-F1 0.63"
 MINE_LINE = "mine — 50% acc, macro-F1 0.41, 0.20 ms/face"
 
 
@@ -81,7 +81,7 @@ def test_clicking_an_entry_switches_the_model(window, qtbot, user_models):
     assert window.status_labels["model"].text() == "Model: mine.tflite"
     assert [a.isChecked() for a in entries.values()] == [False, False, True]
     entries[SHIPPED_LINE].trigger()
-    qtbot.waitUntil(lambda: window.status_labels["model"].text() == "Model: emocam_fer_v4.tflite", timeout=20000)
+    qtbot.waitUntil(lambda: window.status_labels["model"].text() == "Model: emocam_fer_v5.tflite", timeout=20000)
     assert [a.isChecked() for a in _open(window.models.models_menu).values()] == [True, False, False]
 
 
@@ -163,7 +163,7 @@ def test_keyboard_alone_opens_file_models_and_switches(window, qtbot, user_model
     qtbot.keyClick(file_menu, Qt.Key_M)
     menu = window.models.models_menu
     qtbot.waitUntil(menu.isVisible, timeout=3000)
-    assert [e.name for e in menu.entries] == ["emocam_fer_v4", "tiny", "late", "mine"]
+    assert [e.name for e in menu.entries] == ["emocam_fer_v5", "tiny", "late", "mine"]
     assert menu.activeAction() is menu.model_actions()[0]  # opened by keyboard: the first entry is selected
     for _ in range(2):  # down to the third model: "late"
         qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key_Down)
