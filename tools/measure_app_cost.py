@@ -19,7 +19,10 @@ copy to a display is missing). After ``--warmup`` seconds it measures, for ``--s
   how often each panel repainted; capture-to-display latency median / p95 (``Frame.timestamp``,
   taken when the source delivered the frame, to the end of the VideoView paint that showed it).
 
-``--table`` runs each case in a fresh process and prints a Markdown table.
+OpenCV's worker threads are started by the capture thread and carry its name, so they count as
+``decode`` although they also run parts of the pipeline's and the view's OpenCV calls; ``--cv-threads 1``
+gives a clean split (and a different app). ``--table`` runs each case in a fresh process and prints a
+Markdown table.
 """
 
 from __future__ import annotations
