@@ -221,3 +221,17 @@ def test_the_frame_fills_its_letterboxed_rect_at_any_scale(qtbot, size, frame_si
     assert all(_close(_rgb(shot, x, y), (150, 150, 150), tol=3) for x, y in inside)
     outside = (target.left() - 1, target.center().y()) if target.left() > 0 else (target.center().x(), target.top() - 1)
     assert _rgb(shot, *outside) == (17, 17, 17)  # the letterbox bar
+
+
+def test_a_hidden_view_converts_no_frame(qtbot):
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(640, 240)
+    for i in range(5):  # minimised, or a docked layout that hides it: frames keep coming
+        view.show_result(_coloured((80, 80, 80), i))
+        qtbot.wait(5)
+    assert view.conversions == 0
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.conversions == 1, timeout=1000)  # shown: the newest frame only
+    assert view.last_painted_frame_timestamp == 104.0
