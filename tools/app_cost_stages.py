@@ -1,5 +1,5 @@
 """Stage accounting for ``tools/measure_app_cost.py``: CPU-time timers wrapped around the real app's
-functions, per-thread CPU clocks, and the stage each py-spy sample belongs to.
+functions, per-thread CPU clocks, and py-spy run on the app with the stage each sample belongs to.
 
 Stages (the whole app's CPU, split):
 - ``decode``: the capture thread (video decoding, BGR -> RGB, handing the frame on);
@@ -12,10 +12,14 @@ Stages (the whole app's CPU, split):
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from functools import wraps
+from pathlib import Path
 
 STAGES = ("decode", "pipeline", "convert", "paint", "widgets", "other")
 
@@ -98,3 +102,32 @@ def split_samples(raw: str, gui_thread: str | None) -> Counter:
         if stack and n.isdigit():
             counts[sample_stage(stack, gui_thread)] += int(n)
     return counts
+
+
+def start_py_spy(seconds: float, out: Path) -> subprocess.Popen:
+    """py-spy sampling this very process for ``seconds`` (100 Hz, without pausing it)."""
+    command = ["py-spy", "record", "--pid", str(os.getpid()), "--duration", str(int(seconds)), "--rate", "100",
+               "--nonblocking", "--threads", "--format", "raw", "--output", str(out)]
+    exe = Path(sys.executable).with_name("py-spy")
+    command[0] = str(exe) if exe.exists() else "py-spy"
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish_py_spy(proc: subprocess.Popen, out: Path, frames: dict[str, float], shown: float) -> dict:
+    """py-spy's samples per stage as ms per frame (each stage over the frames it handled, as the timers)."""
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return {"error": "py-spy did not finish"}
+    if not out.is_file():
+        return {"error": f"py-spy wrote nothing: {err.strip().splitlines()[-1:]}"}
+    raw = out.read_text()
+    if os.environ.get("EMOCAM_SPY_RAW"):  # keep the samples for a closer look (flamegraph.pl, speedscope)
+        Path(os.environ["EMOCAM_SPY_RAW"]).write_text(raw)
+    counts = split_samples(raw, f"thread ({threading.get_native_id()})")
+    waiting = counts.pop("waiting", 0)
+    ms = {s: 10.0 * counts[s] / max(1.0, frames.get(s, shown)) for s in STAGES}  # 100 Hz: a sample is 10 ms
+    return {"samples": sum(counts.values()), "waiting_samples_left_out": waiting, "rate_hz": 100,
+            "stages_ms_per_frame": {s: round(v, 2) for s, v in ms.items()},
+            "core_pct_at_30fps": round(3 * sum(ms.values()), 1)}

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from app_cost_stages import STAGES, CpuTimers, split_samples, thread_cpu_s  # noqa: E402
+from app_cost_stages import STAGES, CpuTimers, finish_py_spy, start_py_spy, thread_cpu_s  # noqa: E402
 
 SIZES = ((640, 480), (1280, 720), (1920, 1080))
 FACES = (1, 4, 8)
@@ -183,8 +183,9 @@ def delta(a: dict, b: dict) -> dict:
     }
 
 
-def run_window(clip: Path, args, tmp: Path) -> dict:
-    from PyQt5.QtCore import QSettings, QTimer
+def open_window(clip: Path, args, tmp: Path):
+    """The QApplication and the real window playing ``clip`` in real time, instrumented and shown."""
+    from PyQt5.QtCore import QSettings
     from PyQt5.QtWidgets import QApplication
 
     from emocam.live.sources import VideoFileSource
@@ -204,6 +205,14 @@ def run_window(clip: Path, args, tmp: Path) -> dict:
     probe = Probe(window, source)
     window.resize(*args.window)
     window.show()
+    return app, window, probe
+
+
+def run_window(clip: Path, args, tmp: Path) -> dict:
+    """Warm up, measure ``args.seconds``, close: the numbers of :func:`delta` plus latency and load."""
+    from PyQt5.QtCore import QTimer
+
+    app, window, probe = open_window(clip, args, tmp)
     marks: dict = {}
     spy = {}
 
@@ -233,35 +242,6 @@ def run_window(clip: Path, args, tmp: Path) -> dict:
         frames = {"decode": out["captured_fps"] * w, "pipeline": out["processed_fps"] * w}
         out["py_spy"] = finish_py_spy(spy["proc"], tmp / "spy.txt", frames, out["displayed_fps"] * w)
     return out
-
-
-def start_py_spy(seconds: float, out: Path) -> subprocess.Popen:
-    """py-spy sampling this very process for ``seconds`` (100 Hz, without pausing it)."""
-    command = ["py-spy", "record", "--pid", str(os.getpid()), "--duration", str(int(seconds)), "--rate", "100",
-               "--nonblocking", "--threads", "--format", "raw", "--output", str(out)]
-    exe = Path(sys.executable).with_name("py-spy")
-    command[0] = str(exe) if exe.exists() else "py-spy"
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def finish_py_spy(proc: subprocess.Popen, out: Path, frames: dict[str, float], shown: float) -> dict:
-    """py-spy's samples per stage as ms per frame (each stage over the frames it handled, as the timers)."""
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return {"error": "py-spy did not finish"}
-    if not out.is_file():
-        return {"error": f"py-spy wrote nothing: {err.strip().splitlines()[-1:]}"}
-    raw = out.read_text()
-    if os.environ.get("EMOCAM_SPY_RAW"):  # keep the samples for a closer look (flamegraph.pl, speedscope)
-        Path(os.environ["EMOCAM_SPY_RAW"]).write_text(raw)
-    counts = split_samples(raw, f"thread ({threading.get_native_id()})")
-    waiting = counts.pop("waiting", 0)
-    ms = {s: 10.0 * counts[s] / max(1.0, frames.get(s, shown)) for s in STAGES}  # 100 Hz: a sample is 10 ms
-    return {"samples": sum(counts.values()), "waiting_samples_left_out": waiting, "rate_hz": 100,
-            "stages_ms_per_frame": {s: round(v, 2) for s, v in ms.items()},
-            "core_pct_at_30fps": round(3 * sum(ms.values()), 1)}
 
 
 def parse_size(text: str) -> tuple[int, int]:
