@@ -87,7 +87,7 @@ class FaceSearch:
             found += self.detect(frame.image)
             self._since_scan, self._next_band = 0, None
         else:
-            found += self._scheduled_band(frame.image)
+            found += self._scheduled_band(frame.image, found)
         self._known = sorted(_unique(found), key=lambda b: b.area, reverse=True)
         return list(self._known)
 
@@ -108,9 +108,12 @@ class FaceSearch:
         wanted = max(self.detector.window_size, round(self.settings.min_face * scale))
         return wanted if wanted < self.detector.settings.min_size else None
 
-    def _scheduled_band(self, image: np.ndarray) -> list[Box]:
+    def _scheduled_band(self, image: np.ndarray, followed: list[Box]) -> list[Box]:
         """One band of face sizes of the periodic whole-frame search, when one is due; the faces
-        (grouped from all bands' candidates, as one whole search would) come with the last band."""
+        (grouped from all bands' candidates, as one whole search would) come with the last band.
+        The ``followed`` faces, just found near their last boxes, are painted over first: this search
+        is there for new faces, and a face is where a cascade works hardest (every stage, at every
+        scale), while a flat patch is turned down by its first stage."""
         s = self.settings
         self._since_scan += 1
         if self._since_scan >= s.full_scan_every:
@@ -121,6 +124,7 @@ class FaceSearch:
         bands = min(s.scan_bands, s.full_scan_every)
         self._next_band = band + 1 if band + 1 < bands else None
         small, scale = self._small_gray(image)
+        small = _painted_over(small, image, followed, scale)
         low = self._min_size(scale) or self.detector.settings.min_size
         edges = band_edges(small.shape[1], small.shape[0], low, self.detector.window_size,
                            self.detector.settings.scale_factor, bands)
@@ -184,6 +188,20 @@ def band_edges(width: int, height: int, min_size: int, window: int, scale_factor
     share = np.cumsum(work) / sum(work)
     inner = [sizes[min(len(sizes) - 1, int(np.searchsorted(share, i / bands)) + 1)] for i in range(1, bands)]
     return (min_size, *inner, last)
+
+
+def _painted_over(small: np.ndarray, image: np.ndarray, boxes: list[Box], scale: float) -> np.ndarray:
+    """``small`` (``image`` scaled by ``scale``, in gray) with each box filled with its mean grey; a
+    copy when ``small`` is ``image`` itself (the frame is never written to)."""
+    if not boxes:
+        return small
+    out = small.copy() if np.shares_memory(small, image) else small
+    for b in boxes:
+        x0, y0 = int(b.x * scale), int(b.y * scale)
+        patch = out[y0: int(np.ceil((b.y + b.h) * scale)), x0: int(np.ceil((b.x + b.w) * scale))]
+        if patch.size:
+            patch[:] = int(patch.mean())
+    return out
 
 
 def _clipped(boxes: list[Box], image: np.ndarray) -> list[Box]:

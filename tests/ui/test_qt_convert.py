@@ -1,4 +1,5 @@
-"""rgb_to_qimage: formats, strides, ownership of the pixels, and clear errors."""
+"""rgb_to_qimage: formats, strides, ownership of the pixels, and clear errors; rgb_to_display: the live
+view's conversion, scaled to the size shown."""
 
 import gc
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from PyQt5.QtGui import QImage
 
-from ui.qt_convert import rgb_to_qimage
+from ui.qt_convert import rgb_to_display, rgb_to_qimage
 
 
 def _rgb_at(image: QImage, x: int, y: int) -> tuple[int, int, int, int]:
@@ -102,3 +103,47 @@ def test_image_survives_the_array():
 def test_unsupported_input_raises_value_error(array, words):
     with pytest.raises(ValueError, match=words):
         rgb_to_qimage(array)
+
+
+def _blocks(height: int, width: int) -> np.ndarray:
+    """Four flat quadrants (red, green / blue, white): scaling keeps each colour inside its quadrant."""
+    array = np.empty((height, width, 3), np.uint8)
+    h, w = height // 2, width // 2
+    array[:h, :w], array[:h, w:], array[h:, :w], array[h:, w:] = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255,) * 3
+    return array
+
+
+@pytest.mark.parametrize("frame, shown", [((480, 640), (320, 240)),   # a whole-factor shrink
+                                          ((720, 1280), (797, 448)),  # a fractional shrink
+                                          ((1080, 1920), (500, 281)),  # more than 2x: area first
+                                          ((240, 320), (1000, 750)),  # enlarged
+                                          ((100, 100), (100, 100))])  # as is
+@pytest.mark.parametrize("mirror", [False, True])
+def test_display_image_has_the_shown_size_and_each_quadrant_keeps_its_colour(frame, shown, mirror):
+    image = rgb_to_display(_blocks(*frame), *shown, mirror=mirror)
+    assert (image.width(), image.height(), image.format()) == (*shown, QImage.Format_RGB32)
+    w, h = shown
+    left, right = ((0, 255, 0), (255, 0, 0)) if mirror else ((255, 0, 0), (0, 255, 0))
+    assert _rgb_at(image, w // 4, h // 4)[:3] == left
+    assert _rgb_at(image, 3 * w // 4, h // 4)[:3] == right
+    assert _rgb_at(image, w // 4 if not mirror else 3 * w // 4, 3 * h // 4)[:3] == (0, 0, 255)
+
+
+def test_display_image_owns_its_pixels():
+    array = _blocks(60, 80)
+    image = rgb_to_display(array, 40, 30)
+    array[:] = 0
+    del array
+    gc.collect()
+    assert _rgb_at(image, 5, 5)[:3] == (255, 0, 0)
+
+
+@pytest.mark.parametrize("array, size, message", [
+    (np.zeros((4, 4), np.uint8), (4, 4), "uint8 HxWx3"),
+    (np.zeros((4, 4, 4), np.uint8), (4, 4), "uint8 HxWx3"),
+    (np.zeros((4, 4, 3), np.float32), (4, 4), "uint8 HxWx3"),
+    (np.zeros((4, 4, 3), np.uint8), (0, 4), "nothing to show at 0x4"),
+])
+def test_display_image_refuses_what_it_cannot_show(array, size, message):
+    with pytest.raises(ValueError, match=message):
+        rgb_to_display(array, *size)

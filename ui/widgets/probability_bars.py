@@ -23,7 +23,9 @@ class ProbabilityBars(QWidget):
     """One bar per emotion in FER2013 order, with its name and percentage; the top class is bold.
 
     ``set_probabilities`` sets targets; a ~60 Hz timer eases the displayed values toward them
-    and stops once they have settled, so an idle widget costs nothing. A caption line above the
+    and stops once they have settled, so an idle widget costs nothing. Only rows that look different
+    are repainted: a row whose bar moved by less than a pixel, with the same percentage and weight,
+    is left alone (``paint_count`` counts paints). A caption line above the
     bars names the face shown (``set_caption``) or says "No face": it never covers a bar.
     """
 
@@ -33,6 +35,8 @@ class ProbabilityBars(QWidget):
         self._displayed = [0.0] * NUM_CLASSES
         self._has_face = False
         self._caption = ""
+        self._drawn: list[tuple] | None = None  # each row's look when it was last scheduled for a paint
+        self.paint_count = 0
         self._timer = QTimer(self, interval=TICK_MS, timeout=self._on_tick)
         self._clock = QElapsedTimer()
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -52,13 +56,13 @@ class ProbabilityBars(QWidget):
         if not self._timer.isActive():
             self._clock.start()
             self._timer.start()
-        self.update()
+        self._repaint_changed()
 
     def set_caption(self, text: str) -> None:
         """The line above the bars while a face is shown (e.g. ``Face #3``)."""
         if text != self._caption:
             self._caption = text
-            self.update()
+            self.update(self.caption_rect().toAlignedRect())
 
     @property
     def caption(self) -> str:
@@ -125,10 +129,29 @@ class ProbabilityBars(QWidget):
             self._displayed[i] = shown
         if settled:
             self._timer.stop()
-        self.update()
+        self._repaint_changed()
+
+    def _repaint_changed(self) -> None:
+        """Schedule a paint of the rows (and caption) that would look different now."""
+        looks = [self._look(i) for i in range(NUM_CLASSES)]
+        drawn, self._drawn = self._drawn, looks
+        if drawn is None or drawn[0][3] != looks[0][3]:  # first paint, or a face came or went
+            self.update()
+            return
+        for i, (old, new) in enumerate(zip(drawn, looks)):
+            if old != new:
+                self.update(self.row_rect(i).toAlignedRect())
+
+    def _look(self, i: int) -> tuple:
+        """What row ``i`` shows: bar length in whole device pixels (of the widget's width, which the
+        bar never exceeds), the percentage, bold or not, face or "No face"."""
+        shown = self._displayed[i]
+        return (round(shown * self.width() * self.devicePixelRatioF()), round(100 * shown), i == self.top_index,
+                self._has_face)
 
     # ----------------------------------------------------------------- painting
     def paintEvent(self, event) -> None:
+        self.paint_count += 1
         painter = QPainter(self)
         painter.setRenderHint(QPainter.Antialiasing)
         bold = QFont(self.font())
@@ -137,9 +160,13 @@ class ProbabilityBars(QWidget):
         name_width = max(metrics.horizontalAdvance(e.name) for e in EMOTIONS) + 10
         pct_width = metrics.horizontalAdvance("100%") + 8
         top = self.top_index
+        dirty = event.region()
         for i in range(NUM_CLASSES):
-            self._paint_row(painter, self.row_rect(i), i, name_width, pct_width, bold=(i == top))
-        self._paint_caption(painter)
+            row = self.row_rect(i)
+            if dirty.intersects(row.toAlignedRect()):  # rows outside the repainted area are still on screen
+                self._paint_row(painter, row, i, name_width, pct_width, bold=(i == top))
+        if dirty.intersects(self.caption_rect().toAlignedRect()):
+            self._paint_caption(painter)
         painter.end()
 
     def _paint_row(self, painter: QPainter, row: QRectF, i: int, name_w: float, pct_w: float, bold: bool) -> None:

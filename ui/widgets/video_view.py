@@ -6,11 +6,11 @@ import logging
 import time
 
 from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, QVariantAnimation, pyqtSignal
-from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QRegion
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from emocam.types import Face, FrameResult
-from ..qt_convert import rgb_to_qimage
+from ..qt_convert import rgb_to_display
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,11 @@ def _text_colour(colour: QColor) -> QColor:
 class VideoView(QWidget):
     """Shows the newest frame scaled to fit (aspect kept) and paints each face's box and label.
 
-    Call ``show_result`` from the GUI thread for every processed frame. The frame array is never
-    drawn on: overlays are painted with QPainter in widget coordinates, so labels stay readable
-    when the view is mirrored.
+    Call ``show_result`` from the GUI thread for every processed frame: it only schedules a paint.
+    The paint converts the frame it shows, once, straight to the size it is shown at (a frame
+    replaced before the view repaints is never converted; a repaint of the same frame at the same
+    size reuses the image). The frame array is never drawn on: overlays are painted with QPainter in
+    widget coordinates, so labels stay readable when the view is mirrored.
     """
 
     face_clicked = pyqtSignal(int)  # track_id of the face under a left click
@@ -40,7 +42,9 @@ class VideoView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._result: FrameResult | None = None
-        self._image: QImage | None = None
+        self._image: QImage | None = None  # the shown frame, as painted
+        self._image_key: tuple | None = None  # (frame, width px, height px, mirror) of _image
+        self.conversions = 0  # frames converted for display so far
         self._mirror = False
         self._selected: int | None = None
         self._message: str | None = None
@@ -55,14 +59,13 @@ class VideoView(QWidget):
 
     # ----------------------------------------------------------------- public API
     def show_result(self, result: FrameResult) -> None:
-        """Show ``result``'s frame and faces; the frame is converted once, here, not in paint."""
+        """Show ``result``'s frame and faces at the next paint (nothing is converted here)."""
         self._result = result
-        self._image = rgb_to_qimage(result.frame.image)
         self.update()
 
     def clear_result(self) -> None:
         """Forget the frame and its faces (a failed source must not leave a frozen, live-looking frame)."""
-        self._result = self._image = None
+        self._result = self._image = self._image_key = None
         self.update()
 
     def set_track_numbers(self, on: bool) -> None:
@@ -118,23 +121,29 @@ class VideoView(QWidget):
         return self._result
 
     def frame_rect(self) -> QRectF:
-        """Where the frame lands in widget coordinates (empty when there is no frame)."""
-        if self._image is None:
+        """Where the frame lands in widget coordinates, on whole device pixels (empty when there is
+        no frame)."""
+        if self._result is None:
             return QRectF()
-        iw, ih = self._image.width(), self._image.height()
+        ih, iw = self._result.frame.image.shape[:2]
+        ratio = self.devicePixelRatioF()
         scale = min(self.width() / iw, self.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        w, h = max(1, round(iw * scale * ratio)), max(1, round(ih * scale * ratio))
+        left, top = (round(self.width() * ratio) - w) // 2, (round(self.height() * ratio) - h) // 2
+        return QRectF(left / ratio, top / ratio, w / ratio, h / ratio)
+
+    def _frame_width(self) -> int:
+        return self._result.frame.image.shape[1]
 
     def map_to_frame(self, pos: QPointF) -> QPointF | None:
         """Widget point -> frame pixel coordinates (undoing letterbox and mirror); None off the frame."""
         target = self.frame_rect()
         if target.isEmpty() or not target.contains(pos):
             return None
-        scale = target.width() / self._image.width()
+        scale = target.width() / self._frame_width()
         x = (pos.x() - target.left()) / scale
         if self._mirror:
-            x = self._image.width() - x
+            x = self._frame_width() - x
         return QPointF(x, (pos.y() - target.top()) / scale)
 
     def map_box_to_widget(self, face: Face) -> QRectF:
@@ -142,9 +151,9 @@ class VideoView(QWidget):
         target = self.frame_rect()
         if target.isEmpty():
             return QRectF()
-        scale = target.width() / self._image.width()
+        scale = target.width() / self._frame_width()
         box = face.box
-        left = self._image.width() - (box.x + box.w) if self._mirror else box.x
+        left = self._frame_width() - (box.x + box.w) if self._mirror else box.x
         return QRectF(target.left() + left * scale, target.top() + box.y * scale, box.w * scale, box.h * scale)
 
     def sizeHint(self) -> QSize:
@@ -156,10 +165,11 @@ class VideoView(QWidget):
     # ----------------------------------------------------------------- events
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), BACKGROUND)
-        if self._image is not None and self._result is not None:
-            painter.setRenderHint(QPainter.Antialiasing)
+        if self._result is None:
+            painter.fillRect(self.rect(), BACKGROUND)
+        else:
             self._paint_frame(painter)
+            painter.setRenderHint(QPainter.Antialiasing)
             for face in self._result.faces:
                 self._paint_face(painter, face)
             self.last_paint_timestamp = time.monotonic()
@@ -187,14 +197,26 @@ class VideoView(QWidget):
 
     # ----------------------------------------------------------------- painting helpers
     def _paint_frame(self, painter: QPainter) -> None:
+        """The letterbox bars, then the frame blitted 1:1 (scaled and mirrored once, when converted)."""
         target = self.frame_rect()
-        painter.save()
-        painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        if self._mirror:  # flip about the target's vertical centre line
-            painter.translate(target.left() + target.right(), 0)
-            painter.scale(-1, 1)
-        painter.drawImage(target, self._image)
-        painter.restore()
+        bars = QRegion(self.rect()).subtracted(QRegion(target.toAlignedRect()))
+        for rect in bars.rects():
+            painter.fillRect(rect, BACKGROUND)
+        painter.drawImage(target.topLeft(), self._display_image(target))
+
+    def _display_image(self, target: QRectF) -> QImage:
+        """The shown frame at ``target``'s size in device pixels, converted only when the frame, the
+        size or the mirroring changed since the last paint."""
+        ratio = self.devicePixelRatioF()
+        frame = self._result.frame
+        key = (frame, round(target.width() * ratio), round(target.height() * ratio), self._mirror)
+        old = self._image_key
+        if old is None or old[0] is not frame or old[1:] != key[1:]:  # the same frame object, not an equal one
+            self._image = rgb_to_display(frame.image, key[1], key[2], self._mirror)
+            self._image.setDevicePixelRatio(ratio)
+            self._image_key = key
+            self.conversions += 1
+        return self._image
 
     def _paint_face(self, painter: QPainter, face: Face) -> None:
         rect = self.map_box_to_widget(face)

@@ -176,3 +176,25 @@ def test_search_copy_is_as_small_as_the_smallest_face_allows(detector, width, ex
     search = FaceSearch(detector)  # defaults: detect_width 320, min_face 48, a 24 px cascade window
     _, scale = search._small_gray(np.zeros((width * 3 // 4, width, 3), np.uint8))
     assert scale == pytest.approx(expected_scale)
+
+
+def test_the_periodic_search_finds_a_new_face_and_skips_the_followed_one(detector):
+    """The face already followed is painted over in the copy the bands search (a flat patch the cascade
+    turns down at once); a face that came in meanwhile is found; the frame itself is not touched."""
+    settings = PipelineSettings(full_scan_every=3, scan_bands=2)
+    search = FaceSearch(detector, settings)
+    seen = []
+    original = detector.candidates
+    search.detector = _View(detector)
+    search.detector.candidates = lambda image, low, high: seen.append(image.copy()) or original(image, low, high)
+    assert len(search.find(Frame(scene(LEFT), 0, 0.0, "clip"))) == 1
+    followed = search.find(Frame(scene(LEFT), 1, 0.03, "clip"))[0]
+    frames = [scene(LEFT, RIGHT) for _ in range(3)]
+    counts = [len(search.find(Frame(f, i + 2, (i + 2) / 30, "clip"))) for i, f in enumerate(frames)]
+    assert counts[-1] == 2  # the new face, from the bands of frames 3 and 4
+    assert len(seen) == 2
+    scale = seen[0].shape[1] / 640
+    b = followed
+    patch = seen[0][int(b.y * scale) + 1: int((b.y + b.h) * scale) - 1, int(b.x * scale) + 1: int((b.x + b.w) * scale) - 1]
+    assert patch.size and patch.min() == patch.max()  # flat where the followed face is
+    assert np.array_equal(frames[1], scene(LEFT, RIGHT))  # the frame is never written to

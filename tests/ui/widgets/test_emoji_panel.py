@@ -118,3 +118,30 @@ def test_default_folder_is_the_projects_assets():
     assert DEFAULT_ASSETS_DIR.parts[-2:] == ("assets", "emojis")
     assert DEFAULT_ASSETS_DIR == resources.assets_dir("emojis")  # the shipped folder, installed or not
     assert len(list(DEFAULT_ASSETS_DIR.glob("*.png"))) == 7
+
+
+class _CountingPanel(EmojiPanel):
+    """The real panel, counting its paints."""
+
+    paints = 0
+
+    def paintEvent(self, event):
+        self.paints += 1
+        super().paintEvent(event)
+
+
+@pytest.mark.parametrize("first, again", [((3, False), (3, False)), ((None, False), (None, True)),
+                                          ((4, True), (4, True))])
+def test_the_same_emotion_again_repaints_nothing(qtbot, assets, first, again):
+    panel = _CountingPanel(assets)
+    qtbot.addWidget(panel)
+    panel.resize(240, 280)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_emotion(*first)
+    qtbot.wait(30)
+    before = panel.paints
+    for _ in range(5):  # one call per processed frame, the same answer each time
+        panel.set_emotion(*again)
+        qtbot.wait(10)
+    assert panel.paints == before

@@ -97,3 +97,59 @@ def test_no_face_text_is_drawn_above_the_bars_not_over_them(bars, size):
     bars.set_caption("Face #2")
     bars.set_probabilities(PROBS)
     assert bars.caption == "Face #2"
+
+
+class RecordingBars(ProbabilityBars):
+    """The real widget, remembering which area each paint covered."""
+
+    def __init__(self):
+        super().__init__()
+        self.painted = []
+
+    def paintEvent(self, event):
+        self.painted.extend(event.region().rects())
+        super().paintEvent(event)
+
+
+@pytest.fixture
+def recording(qtbot):
+    widget = RecordingBars()
+    qtbot.addWidget(widget)
+    widget.resize(widget.sizeHint())
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_probabilities(PROBS)
+    qtbot.waitUntil(lambda: not widget.animating, timeout=3000)
+    qtbot.wait(50)
+    widget.painted.clear()
+    return widget
+
+
+def test_the_same_probabilities_again_repaint_nothing(recording, qtbot):
+    before = recording.paint_count
+    for _ in range(5):
+        recording.set_probabilities(PROBS)
+        recording.set_caption("")
+        qtbot.wait(40)
+    assert recording.paint_count == before and recording.painted == []
+
+
+def test_a_change_in_one_emotion_repaints_only_its_row(recording, qtbot):
+    changed = list(PROBS)
+    changed[5] += 0.1  # Surprise: 15% -> 25%, Happy stays on top
+    recording.set_probabilities(tuple(changed))
+    qtbot.waitUntil(lambda: not recording.animating, timeout=3000)
+    qtbot.wait(50)
+    row = recording.row_rect(5).toAlignedRect()
+    assert recording.painted and all(row.contains(r) for r in recording.painted)
+
+
+def test_a_new_top_emotion_repaints_both_rows_that_change_weight(recording, qtbot):
+    swapped = list(PROBS)
+    swapped[3], swapped[5] = PROBS[5], PROBS[3]
+    recording.set_probabilities(tuple(swapped))
+    qtbot.waitUntil(lambda: not recording.animating, timeout=3000)
+    qtbot.wait(50)
+    rows = [recording.row_rect(i).toAlignedRect() for i in range(7)]
+    covered = {i for r in recording.painted for i in range(7) if rows[i].contains(r)}
+    assert covered == {3, 5} and all(rows[3].contains(r) or rows[5].contains(r) for r in recording.painted)

@@ -173,3 +173,65 @@ def test_paint_records_when_which_frame_was_shown(view):
     view.repaint()
     assert view.last_painted_frame_timestamp == 123.5
     assert started <= view.last_paint_timestamp <= time.monotonic()
+
+
+def _coloured(value: tuple[int, int, int], index: int) -> FrameResult:
+    image = np.empty((480, 640, 3), np.uint8)
+    image[:] = value
+    image[0:40, 0:40] = MARKER
+    return FrameResult(Frame(image, index=index, timestamp=100.0 + index), ())
+
+
+def test_show_result_converts_nothing_and_a_frame_replaced_before_the_paint_is_never_converted(view):
+    first, second = _coloured((200, 30, 30), 1), _coloured((30, 30, 200), 2)
+    view.show_result(first)
+    view.show_result(second)  # the GUI had no time to paint the first
+    assert view.conversions == 0
+    image = _grab(view)
+    assert view.conversions == 1
+    assert _close(_rgb(image, 320, 120), (30, 30, 200), tol=3)  # the newest frame is what is shown
+
+
+def test_repaints_of_the_same_frame_reuse_its_image_until_the_size_or_mirror_changes(view, qtbot):
+    view.show_result(_coloured((90, 90, 90), 1))
+    _grab(view)
+    view.set_message("Opening...")
+    view.set_selected_track(7)
+    _grab(view)
+    assert view.conversions == 1  # overlays change, the frame does not
+    view.resize(320, 120)
+    image = _grab(view)
+    assert view.conversions == 2 and _close(_rgb(image, 84, 4), MARKER, tol=3)  # frame at x 80..240, scale 0.25
+    view.set_mirror(True)
+    image = _grab(view)
+    assert view.conversions == 3 and _close(_rgb(image, 235, 4), MARKER, tol=3)  # the marker is on the right now
+    assert _close(_rgb(image, 84, 4), (90, 90, 90), tol=3)
+
+
+@pytest.mark.parametrize("size, frame_size", [((640, 240), (480, 640)), ((300, 400), (720, 1280)),
+                                              ((801, 500), (1080, 1920)), ((1000, 700), (240, 320))])
+def test_the_frame_fills_its_letterboxed_rect_at_any_scale(qtbot, size, frame_size):
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    image = np.full((*frame_size, 3), 150, np.uint8)
+    view.show_result(FrameResult(Frame(image, index=1, timestamp=1.0), ()))
+    shot, target = _grab(view), view.frame_rect().toAlignedRect()
+    inside = [(target.left(), target.top()), (target.right(), target.bottom()), (target.center().x(), target.center().y())]
+    assert all(_close(_rgb(shot, x, y), (150, 150, 150), tol=3) for x, y in inside)
+    outside = (target.left() - 1, target.center().y()) if target.left() > 0 else (target.center().x(), target.top() - 1)
+    assert _rgb(shot, *outside) == (17, 17, 17)  # the letterbox bar
+
+
+def test_a_hidden_view_converts_no_frame(qtbot):
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(640, 240)
+    for i in range(5):  # minimised, or a docked layout that hides it: frames keep coming
+        view.show_result(_coloured((80, 80, 80), i))
+        qtbot.wait(5)
+    assert view.conversions == 0
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.conversions == 1, timeout=1000)  # shown: the newest frame only
+    assert view.last_painted_frame_timestamp == 104.0
