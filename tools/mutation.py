@@ -41,12 +41,12 @@ MODULES = {
         "tests/emocam/live/test_pipeline_pinned.py", "tests/emocam/live/test_pipeline.py"]),
     "face_search": ("emocam.live.face_search", [
         "tests/emocam/live/test_face_search_pinned.py", "tests/emocam/live/test_face_search.py",
-        "tests/emocam/live/test_pipeline.py"]),
+        "tests/emocam/live/test_pipeline_pinned.py", "tests/emocam/live/test_pipeline.py"]),
     "fileio": ("emocam.fileio", [
         "tests/emocam/test_fileio_pinned.py", "tests/emocam/test_fileio_faults.py",
         "tests/emocam/test_full_disk.py"]),
     "check": ("emocam.models.check", [
-        "tests/emocam/models/test_limits_boundaries.py", "tests/emocam/models/test_check_pinned.py",
+        "tests/emocam/models/test_check_boundaries.py", "tests/emocam/models/test_check_pinned.py",
         "tests/emocam/models/test_check.py"]),
     "recording": ("emocam.session.recording", [
         "tests/emocam/session/test_recording_pinned.py", "tests/emocam/session/test_recording.py"]),
@@ -169,7 +169,7 @@ def run_module(name: str, max_mutants: int | None, log: Path, progress) -> Modul
         code = compile(apply(source, m), str(path), "exec")
         status, seconds = run_tests(module, path, code, tests, timeout, log)
         result.outcomes.append(Outcome(m, status, seconds))
-        progress(f"{name} {i}/{len(chosen)} {status:8} {m.line}: {m.key}")
+        progress(f"{name} {i}/{len(chosen)} {status:8} {seconds:5.1f}s line {m.line}: {m.key}")
     return result
 
 
