@@ -21,6 +21,13 @@ from emocam.fileio import (atomic_file, atomic_path, atomic_write_bytes, atomic_
                            save_png_atomic, write_new)
 
 
+def mode_for_umask() -> int:
+    """What a new file's mode must be under the process's umask, from a table of literals."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return {0o022: 0o644, 0o002: 0o664, 0o077: 0o600, 0o027: 0o640}[umask]
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
@@ -124,10 +131,14 @@ def test_an_empty_file_is_refused_unless_allowed(tmp_path, allow_empty):
 
 # ----- writing
 
-def test_atomic_file_writes_text_as_utf8_with_the_newline_asked_for(tmp_path):
+def test_atomic_file_writes_text_as_utf8_with_the_newline_asked_for(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd, real=os.fsync: (synced.append(fd), real(fd))[1])
     with atomic_file(tmp_path / "t.csv", newline="\r\n") as fh:
         fh.write("é\n")
+    assert fh.closed and len(synced) >= 1
     assert (tmp_path / "t.csv").read_bytes() == b"\xc3\xa9\r\n"
+    assert stat.S_IMODE((tmp_path / "t.csv").stat().st_mode) == mode_for_umask()
     with atomic_file(str(tmp_path / "b.bin"), binary=True) as fh:
         fh.write(b"\x00\xff")
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\xff"
@@ -160,6 +171,25 @@ def test_only_a_failed_write_in_the_block_becomes_a_write_error(tmp_path, code, 
     if wrapped:
         assert str(e.value).startswith(f"{target}: not saved ({os.strerror(code)})")
     assert target.read_text() == "old" and leftovers(tmp_path) == []
+    assert fh.closed
+
+
+def test_a_temp_file_that_cannot_be_made_is_a_write_error_naming_the_target(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", full)
+    with pytest.raises(WriteError, match=rf"^{tmp_path / 'out.csv'}: not saved \(No space left on device\)"):
+        with atomic_file(tmp_path / "out.csv"):
+            pytest.fail("the block must not run")
+
+
+def test_with_hard_links_a_new_name_is_never_reserved_empty_first(tmp_path, monkeypatch):
+    flags = []
+    monkeypatch.setattr(fileio.os, "open", lambda path, flag, *a, real=os.open: (flags.append(flag), real(path, flag, *a))[1])
+    atomic_write_bytes(tmp_path / "new.png", b"x", overwrite=False)
+    assert not [f for f in flags if f & os.O_EXCL and not f & os.O_RDWR]
+    assert (tmp_path / "new.png").read_bytes() == b"x"
 
 
 def test_a_write_error_from_the_block_is_passed_on_as_it_is(tmp_path):
@@ -244,7 +274,7 @@ def test_publish_written_moves_a_complete_file_into_place(tmp_path):
     os.chmod(tmp, 0o600)
     assert publish_written(str(tmp), target) == target
     assert target.read_bytes() == b"frames" and not tmp.exists()
-    assert stat.S_IMODE(target.stat().st_mode) == fileio.FILE_MODE != 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == mode_for_umask()
 
 
 def test_publish_written_never_follows_a_link_planted_as_the_temp_file(tmp_path):
@@ -265,7 +295,7 @@ def test_atomic_path_is_a_hidden_sibling_with_the_same_suffix(tmp_path, name, su
         assert tmp.exists() and not target.exists()
         tmp.write_bytes(b"made by a library")
     assert target.read_bytes() == b"made by a library" and not tmp.exists()
-    assert stat.S_IMODE(target.stat().st_mode) == fileio.FILE_MODE
+    assert stat.S_IMODE(target.stat().st_mode) == mode_for_umask()
 
 
 def test_atomic_path_keeps_the_old_file_when_the_writer_fails(tmp_path):
@@ -293,3 +323,30 @@ def test_png_round_trip_keeps_rgb_order_and_takes_a_free_name(tmp_path):
     second = save_png_atomic(rgb, tmp_path / "x.png")
     assert (first.name, second.name) == ("x.png", "x~2.png")
     assert cv2.imread(str(second))[0, 0].tolist() == [0, 0, 255]
+
+
+@pytest.fixture
+def no_hard_links(monkeypatch):
+    """A file system without hard links (FAT, some network shares): ``os.link`` fails with EPERM."""
+    def link(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(fileio.os, "link", link)
+
+
+def test_without_hard_links_a_free_name_is_written_and_a_taken_one_kept(tmp_path, no_hard_links):
+    target = tmp_path / "shot.png"
+    assert write_new(target, b"one") == target and target.read_bytes() == b"one"
+    assert write_new(target, b"two") == tmp_path / "shot~2.png"
+    assert target.read_bytes() == b"one" and (tmp_path / "shot~2.png").read_bytes() == b"two"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_link_failure_that_is_not_about_hard_links_is_a_write_error(tmp_path, monkeypatch):
+    def link(src, dst, *args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(fileio.os, "link", link)
+    with pytest.raises(WriteError, match=r"shot.png: not saved \(Permission denied\)"):
+        atomic_write_bytes(tmp_path / "shot.png", b"x", overwrite=False)
+    assert list(tmp_path.iterdir()) == []

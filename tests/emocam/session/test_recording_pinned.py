@@ -65,6 +65,7 @@ def test_a_cap_reached_exactly_drops_nothing_and_warns_once_past_it(caplog):
         assert recorder.record(result(0, 1.0, faces=2)) == 2
         assert (recorder.full, recorder.dropped, caplog.records) == (True, 0, [])
         assert recorder.record(result(1, 2.0, faces=2)) == 0
+        assert len(caplog.records) == 1  # at the first row dropped
         assert recorder.record(result(2, 3.0, faces=3)) == 0
     assert recorder.dropped == 5 and recorder.row_count == 2
     assert [r.getMessage() for r in caplog.records] == ["recording full: 2 rows; later rows are not kept"]
