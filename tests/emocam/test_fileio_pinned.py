@@ -229,6 +229,7 @@ def test_write_new_takes_the_next_free_name(tmp_path):
     assert names == ["shot.png", "shot~2.png", "shot~3.png", "shot~4.png"]
     assert [(tmp_path / n).read_bytes() for n in names] == [b"\x00", b"\x01", b"\x02", b"\x03"]
     assert write_new(tmp_path / "shot~2.png", b"x").name == "shot~5.png"
+    assert write_new(str(tmp_path / "shot.png"), b"y") == tmp_path / "shot~6.png"  # a str target too
 
 
 def test_write_new_gives_up_after_9998_taken_names(tmp_path, monkeypatch):

@@ -165,6 +165,54 @@ def test_a_litert_models_input_is_32_to_96_px(side, ok):
                 check_shapes(shape, (1, 7), Path("m.tflite"))
 
 
+def tflite_with_tensors(total_bytes: int) -> bytes:
+    """A LiteRT flatbuffer built by hand: a 48x48x1 float input that is also the output (9216 bytes)
+    and one tensor no op uses, sized so that all tensors declare ``total_bytes`` together."""
+    import flatbuffers
+
+    b = flatbuffers.Builder(1024)
+
+    def ints(values):
+        b.StartVector(4, len(values), 4)
+        for v in reversed(values):
+            b.PrependInt32(v)
+        return b.EndVector()
+
+    def table(*slots):  # (slot, kind, value) in the schema's field order
+        b.StartObject(1 + max(slot for slot, _, _ in slots))
+        for slot, kind, value in slots:
+            {"ref": b.PrependUOffsetTRelativeSlot, "u32": b.PrependUint32Slot,
+             "i8": b.PrependInt8Slot}[kind](slot, value, 0)
+        return b.EndObject()
+
+    def vector(refs):
+        b.StartVector(4, len(refs), 4)
+        for ref in reversed(refs):
+            b.PrependUOffsetTRelative(ref)
+        return b.EndVector()
+
+    face = table((0, "ref", ints([1, 48, 48, 1])), (1, "i8", 0), (3, "ref", b.CreateString("face")))  # FLOAT32
+    unused = table((0, "ref", ints([total_bytes - 9216])), (1, "i8", 9), (3, "ref", b.CreateString("unused")))  # INT8
+    graph = table((0, "ref", vector([face, unused])), (1, "ref", ints([0])), (2, "ref", ints([0])),
+                  (3, "ref", vector([])))
+    b.StartObject(1)
+    buffer = b.EndObject()
+    model = table((0, "u32", 3), (1, "ref", vector([])), (2, "ref", vector([graph])), (4, "ref", vector([buffer])))
+    b.Finish(model, file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+@pytest.mark.parametrize("total, says", [
+    (268_435_456, "expects 7 outputs, has 1"),    # past the tensor bound, refused for what it is
+    (268_435_457, "declares 256 MB of tensors; emotion models need a few MB (limit 256 MB)"),
+])
+def test_a_litert_model_may_declare_256_mb_of_tensors(total, says):
+    from emocam.live.classifier import EmotionClassifier
+
+    with pytest.raises(ModelError, match=f"^edge.tflite: {says}"):
+        EmotionClassifier(tflite_with_tensors(total), Path("edge.tflite"))
+
+
 @pytest.mark.parametrize("rss, refused", [(3_221_225_472, False), (3_221_225_473, True)])
 def test_the_checking_child_may_use_3_gb_and_no_more(rss, refused, monkeypatch):
     """The child's resident size as the parent reads it, set to the edge: at 3 GB it finishes."""
