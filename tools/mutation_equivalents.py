@@ -5,10 +5,43 @@ Keys are those ``python tools/mutation.py --list`` prints (function | kind | wha
 """
 
 EQUIVALENT: dict[str, dict[str, str]] = {
-    "smoothing": {},
+    "smoothing": {
+        "FaceTracker._advance | delete | return -> pass":
+            "with smoothing off, probs was just set to the raw prediction, so falling through computes "
+            "alpha * raw + (1 - alpha) * raw = raw (to the last bit for the dyadic values tried) and the "
+            "hysteresis step keeps the label, which already is raw's argmax",
+    },
     "pipeline": {},
-    "face_search": {},
-    "fileio": {},
+    "face_search": {
+        "band_edges | const | 32: 32 -> 33":
+            "the lru_cache size of a pure function: only how many results are remembered changes",
+        "band_edges | const | 32: 32 -> 31":
+            "the lru_cache size of a pure function: only how many results are remembered changes",
+    },
+    "fileio": {
+        "<module> | const | 0o022: 18 -> 19":
+            "os.umask(0o022) only reads the umask: the old value it returns is put back on the next line, "
+            "so the value set in between is never used",
+        "<module> | const | 0o022: 18 -> 17":
+            "os.umask(0o022) only reads the umask: the old value it returns is put back on the next line, "
+            "so the value set in between is never used",
+        "_publish_new | const | 0o644: 420 -> 421":
+            "the mode of the empty placeholder that reserves the name: os.replace puts the temp file "
+            "(already chmod-ed to the file mode) over it at once, so its own mode is never seen",
+        "_publish_new | const | 0o644: 420 -> 419":
+            "the mode of the empty placeholder that reserves the name: os.replace puts the temp file "
+            "(already chmod-ed to the file mode) over it at once, so its own mode is never seen",
+    },
     "check": {},
-    "recording": {},
+    "recording": {
+        "SessionRecorder.__init__ | delete | self._stopped_at: float | None = None -> pass":
+            "_stopped_at is read only by elapsed when a session was started and is not recording, which "
+            "happens only after stop() has set it",
+        "SessionRecorder.record | const | 0: 0 -> -1 #5":
+            "room = max_rows - len(rows) is never negative (rows are capped at max_rows), so "
+            "max(room, -1) == max(room, 0) == room",
+        "SessionRecorder.record | const | 0: 0 -> -1 #6":
+            "room = max_rows - len(rows) is never negative (rows are capped at max_rows), so "
+            "max(room, -1) == max(room, 0) == room",
+    },
 }
