@@ -351,3 +351,13 @@ def test_a_link_failure_that_is_not_about_hard_links_is_a_write_error(tmp_path, 
     with pytest.raises(WriteError, match=r"shot.png: not saved \(Permission denied\)"):
         atomic_write_bytes(tmp_path / "shot.png", b"x", overwrite=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_hard_links_a_failed_rename_gives_the_reserved_name_back(tmp_path, no_hard_links, monkeypatch):
+    def replace(src, dst, real=os.replace):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    with pytest.raises(WriteError, match=r"shot.png: not saved \(Input/output error\)"):
+        atomic_write_bytes(tmp_path / "shot.png", b"x", overwrite=False)
+    assert list(tmp_path.iterdir()) == []
