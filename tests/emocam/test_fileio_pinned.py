@@ -266,6 +266,9 @@ def test_publish_together_refuses_a_folder_and_writes_none(tmp_path):
 def test_publish_together_names_the_file_when_its_temp_cannot_be_made(tmp_path):
     with pytest.raises(WriteError, match=f"^{tmp_path / 'gone' / 'm.keras'}: not saved"):
         publish_together({tmp_path / "gone" / "m.keras": b"x"})
+    with pytest.raises(WriteError, match=f"^{tmp_path / 'gone' / 'm.json'}: not saved"):
+        publish_together({tmp_path / "m.keras": b"x", tmp_path / "gone" / "m.json": b"{}"})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_publish_written_moves_a_complete_file_into_place(tmp_path):
