@@ -68,6 +68,7 @@ class ModuleResult:
     tests: list[str]
     baseline_s: float
     outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
 
     def count(self, *statuses, equivalent=None) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses
@@ -165,11 +166,13 @@ def run_module(name: str, max_mutants: int | None, log: Path, progress) -> Modul
     result = ModuleResult(name, str(path.relative_to(ROOT)), tests, baseline)
     chosen = _sample(mutants(source), max_mutants)
     timeout = 3 * baseline + 10
+    started = time.monotonic()
     for i, m in enumerate(chosen, 1):
         code = compile(apply(source, m), str(path), "exec")
         status, seconds = run_tests(module, path, code, tests, timeout, log)
         result.outcomes.append(Outcome(m, status, seconds))
         progress(f"{name} {i}/{len(chosen)} {status:8} {seconds:5.1f}s line {m.line}: {m.key}")
+    result.seconds = time.monotonic() - started + baseline
     return result
 
 
@@ -191,7 +194,8 @@ def report(results: list[ModuleResult], command: str) -> str:
                      f"| {eq} | {100 * r.score:.1f}% ({killed}/{len(r.outcomes) - eq - r.count('killed', 'timeout', equivalent=True)}) |")
     for r in results:
         lines += ["", f"## {r.name}: `{r.path}`", "", f"Tests: {', '.join(f'`{t}`' for t in r.tests)} "
-                  f"(unmutated: {r.baseline_s:.1f} s); timeouts (counted killed): {r.count('timeout')}.", ""]
+                  f"(unmutated: {r.baseline_s:.1f} s); timeouts (counted killed): {r.count('timeout')}; "
+                  f"this module took {r.seconds / 60:.1f} min.", ""]
         survivors = [o for o in r.outcomes if o.status == "survived" and o.mutant.key not in r.equivalents]
         lines += ["Surviving:", ""] + [f"- line {o.mutant.line}: `{o.mutant.key}`" for o in survivors] \
             if survivors else ["Surviving: none."]
