@@ -364,3 +364,15 @@ def test_without_hard_links_a_failed_rename_gives_the_reserved_name_back(tmp_pat
     with pytest.raises(WriteError, match=r"shot.png: not saved \(Input/output error\)"):
         atomic_write_bytes(tmp_path / "shot.png", b"x", overwrite=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_publish_together_names_the_last_file_when_its_rename_fails(tmp_path, monkeypatch):
+    def replace(src, dst, real=os.replace):
+        if Path(dst).name == "m.json":
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    with pytest.raises(WriteError, match=rf"^{tmp_path / 'm.json'}: not saved \(Input/output error\)"):
+        publish_together({tmp_path / "m.keras": b"x", tmp_path / "m.json": b"{}"})
+    assert leftovers(tmp_path) == []
