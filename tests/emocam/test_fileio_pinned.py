@@ -376,3 +376,44 @@ def test_publish_together_names_the_last_file_when_its_rename_fails(tmp_path, mo
     with pytest.raises(WriteError, match=rf"^{tmp_path / 'm.json'}: not saved \(Input/output error\)"):
         publish_together({tmp_path / "m.keras": b"x", tmp_path / "m.json": b"{}"})
     assert leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def fsyncs(monkeypatch):
+    """Every fsync of a file (not of a folder), noting how many bytes the file held at that moment
+    (all of them, if the writer flushed first), then doing the real fsync."""
+    seen = []
+
+    def fsync(fd, real=os.fsync):
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode):
+            seen.append(info.st_size)
+        return real(fd)
+
+    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    return seen
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("write", [
+    lambda folder: atomic_write_bytes(folder / "a.bin", b"12345"),
+    lambda folder: write_new(folder / "a.bin", b"12345"),
+    lambda folder: publish_together({folder / "a.bin": b"12345", folder / "b.bin": b"12345"}),
+])
+def test_each_file_is_flushed_then_fsynced_before_it_gets_its_name(tmp_path, fsyncs, write):
+    before = open_fds()
+    write(tmp_path)
+    assert fsyncs == [5] * len([p for p in tmp_path.iterdir() if not p.name.startswith(".")])
+    assert open_fds() == before
+
+
+def test_publish_written_fsyncs_the_file_and_closes_it(tmp_path, fsyncs):
+    tmp = tmp_path / ".clip.part.avi"
+    tmp.write_bytes(b"123")
+    before = open_fds()
+    publish_written(tmp, tmp_path / "clip.avi")
+    assert fsyncs == [3] and open_fds() == before
+    assert (tmp_path / "clip.avi").read_bytes() == b"123"
