@@ -4,6 +4,10 @@ Keys are those ``python tools/mutation.py --list`` prints (function | kind | wha
 ``make mutation`` still runs them and flags any that a test kills: then the reason was wrong.
 """
 
+_FIRST_FIND = ("the first find() never follows (there is no previous frame): it searches the whole frame and sets "
+               "_known and _since_scan and _next_band before any read, and _pooled is set when a periodic search "
+               "starts, before it is read; so the initial values are never used")
+
 EQUIVALENT: dict[str, dict[str, str]] = {
     "smoothing": {
         "FaceTracker._advance | delete | return -> pass":
@@ -17,6 +21,18 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "the lru_cache size of a pure function: only how many results are remembered changes",
         "band_edges | const | 32: 32 -> 31":
             "the lru_cache size of a pure function: only how many results are remembered changes",
+        "FaceSearch.__init__ | delete | self._known: list[Box] = [] -> pass":
+            _FIRST_FIND,
+        "FaceSearch.__init__ | delete | self._since_scan = 0 -> pass":
+            _FIRST_FIND,
+        "FaceSearch.__init__ | const | 0: 0 -> 1":
+            _FIRST_FIND,
+        "FaceSearch.__init__ | const | 0: 0 -> -1":
+            _FIRST_FIND,
+        "FaceSearch.__init__ | delete | self._next_band: int | None = None -> pass":
+            _FIRST_FIND,
+        "FaceSearch.__init__ | delete | self._pooled: list[np.ndarray] = [] -> pass":
+            _FIRST_FIND,
     },
     "fileio": {
         "<module> | const | 0o022: 18 -> 19":
@@ -25,6 +41,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "<module> | const | 0o022: 18 -> 17":
             "os.umask(0o022) only reads the umask: the old value it returns is put back on the next line, "
             "so the value set in between is never used",
+        "publish_written | const | 0: 0 -> 1":
+            "getattr(os, 'O_NOFOLLOW', 0): the default is used only where os has no O_NOFOLLOW (Windows); "
+            "every POSIX system has it",
+        "publish_written | const | 0: 0 -> -1":
+            "getattr(os, 'O_NOFOLLOW', 0): the default is used only where os has no O_NOFOLLOW (Windows); "
+            "every POSIX system has it",
         "_publish_new | const | 0o644: 420 -> 421":
             "the mode of the empty placeholder that reserves the name: os.replace puts the temp file "
             "(already chmod-ed to the file mode) over it at once, so its own mode is never seen",

@@ -150,3 +150,19 @@ def test_a_whole_search_follows_a_frame_that_does_not_follow_the_previous_one(sp
     for index, source in [(0, "a"), (1, "a"), (1, "a"), (2, "b"), (3, "b")]:
         search.find(Frame(image, index, 0.0, source))
     assert [c[1] == (240, 320) for c in spy.take()] == [True, False, True, True, False]  # True: whole
+
+
+@pytest.mark.parametrize("every, bands, kinds", [
+    (2, 1, [["whole"], ["near"], ["near", "cand", "group"], ["near"], ["near", "cand", "group"]]),
+    (2, 3, [["whole"], ["near"], ["near", "cand"], ["near", "cand", "group"], ["near", "cand"]]),  # 2 bands at most
+    (1, 3, [["whole"]] * 5),
+])
+def test_the_schedule_for_short_periods(spy, every, bands, kinds):
+    search = FaceSearch(spy, PipelineSettings(full_scan_every=every, scan_bands=bands))
+    image, _ = media.face_on_stage()
+    seen = []
+    for t in range(5):
+        search.find(Frame(image, t, t / 30, "cam"))
+        seen.append(["whole" if c[1] == (240, 320) and c[0] == "sized" else "near" if c[0] == "sized" else c[0]
+                     for c in spy.take()])
+    assert seen == kinds
