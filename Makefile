@@ -34,7 +34,7 @@ test: $(TEST_STAMP)
 # Mutation testing of the live path, the model check, file I/O and recording (docs/TESTING.md): slow
 # (about half an hour on two cores), so not part of `make test`; writes docs/MUTATION.md.
 mutation: $(TEST_STAMP)
-	nice -n 15 $(PY) tools/mutation.py --report docs/MUTATION.md --min-score 90
+	nice -n 15 $(PY) tools/mutation.py --jobs 2 --report docs/MUTATION.md --min-score 90
 
 wheel: $(TEST_STAMP)
 	$(PY) -m build --outdir dist .

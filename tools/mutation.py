@@ -176,6 +176,14 @@ def run_module(name: str, max_mutants: int | None, log: Path, progress) -> Modul
     return result
 
 
+def _run_module_job(name: str, max_mutants: int | None, log: Path, verbose: bool) -> ModuleResult:
+    try:
+        return run_module(name, max_mutants, log, (lambda line: print(line, flush=True)) if verbose else
+                          (lambda line: None))
+    finally:
+        log.unlink(missing_ok=True)
+
+
 def _sample(items: list, n: int | None) -> list:
     if n is None or n >= len(items):
         return items
@@ -222,6 +230,7 @@ def main(argv=None) -> int:
     parser.add_argument("--min-score", type=float, default=0.0,
                         help="exit 1 when a module scores below this (0..100)")
     parser.add_argument("--quiet", action="store_true", help="no line per mutant")
+    parser.add_argument("--jobs", type=int, default=1, help="modules run side by side (default 1)")
     args = parser.parse_args(argv)
     names = args.module or list(MODULES)
     if args.list:
@@ -236,7 +245,14 @@ def main(argv=None) -> int:
     _preload()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"emocam-mutation-{os.getpid()}.log"
     progress = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
-    results = [run_module(name, args.max, log, progress) for name in names]
+    if args.jobs > 1:  # modules side by side, each in its own process (which forks its mutants)
+        import multiprocessing
+
+        jobs = [(name, args.max, log.with_suffix(f".{name}.log"), not args.quiet) for name in names]
+        with multiprocessing.get_context("fork").Pool(min(args.jobs, len(names))) as pool:
+            results = pool.starmap(_run_module_job, jobs)
+    else:
+        results = [run_module(name, args.max, log, progress) for name in names]
     command = "python tools/mutation.py" + "".join(f" --module {n}" for n in args.module or []) \
         + (f" --max {args.max}" if args.max else "")
     text = report(results, command)
