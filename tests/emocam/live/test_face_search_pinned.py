@@ -166,3 +166,18 @@ def test_the_schedule_for_short_periods(spy, every, bands, kinds):
         seen.append(["whole" if c[1] == (240, 320) and c[0] == "sized" else "near" if c[0] == "sized" else c[0]
                      for c in spy.take()])
     assert seen == kinds
+
+
+def test_a_whole_search_for_a_lost_face_restarts_the_period(spy):
+    """Every 4 frames, one band: the face jumps at frame 2, so frame 2 is searched whole, and the next
+    periodic search comes 4 frames after that one (frame 6), not after frame 0's (frame 4)."""
+    search = FaceSearch(spy, PipelineSettings(full_scan_every=4, scan_bands=1))
+    here, _ = media.face_on_stage(0.8, (60, 120))
+    there, _ = media.face_on_stage(0.8, (400, 150))
+    seen = []
+    for t in range(8):
+        assert len(search.find(Frame(here if t < 2 else there, t, t / 30, "cam"))) == 1
+        seen.append(["whole" if c[1] == (240, 320) and c[0] == "sized" else "near" if c[0] == "sized" else c[0]
+                     for c in spy.take()])
+    assert seen == [["whole"], ["near"], ["near", "whole"], ["near"], ["near"], ["near"], ["near", "cand", "group"],
+                    ["near"]]
