@@ -17,6 +17,10 @@ EQUIVALENT: dict[str, dict[str, str]] = {
     },
     "pipeline": {},
     "face_search": {
+        "FaceSearch._min_size | compare | wanted < self.detector.settings.min_size: < -> <=":
+            "when the size wanted equals the detector's own min_size, detect() and detect_sized(min_size, "
+            "shorter side) search the same window sizes with the same parameters (no window can exceed the "
+            "shorter side), and the banded search takes the same lower size either way",
         "band_edges | const | 32: 32 -> 33":
             "the lru_cache size of a pure function: only how many results are remembered changes",
         "band_edges | const | 32: 32 -> 31":

@@ -181,3 +181,12 @@ def test_a_whole_search_for_a_lost_face_restarts_the_period(spy):
                      for c in spy.take()])
     assert seen == [["whole"], ["near"], ["near", "whole"], ["near"], ["near"], ["near"], ["near", "cand", "group"],
                     ["near"]]
+
+
+def test_the_bands_of_a_wide_frame(spy):
+    """640x240 is searched on a 320x120 copy: the bands split the work of that shape (not of a square)."""
+    image = media.on_stage(media.face_crop(), 0.6, (200, 40), size=(640, 240))
+    search = FaceSearch(spy, PipelineSettings(full_scan_every=3, scan_bands=3))
+    for t in range(6):
+        assert len(search.find(Frame(image, t, t / 30, "cam"))) == 1
+    assert [c[2:] for c in spy.take() if c[0] == "cand"] == [(24, 31), (32, 56), (57, 120)]
