@@ -8,6 +8,9 @@ _FIRST_FIND = ("the first find() never follows (there is no previous frame): it 
                "_known and _since_scan and _next_band before any read, and _pooled is set when a periodic search "
                "starts, before it is read; so the initial values are never used")
 
+_SAME_SIZE = ("only changes whether an image is resized to its own size when the scale is exactly 1.0: "
+              "cv2.resize to the same size (INTER_AREA) gives the same pixels, so the search sees the same image")
+
 EQUIVALENT: dict[str, dict[str, str]] = {
     "smoothing": {
         "FaceTracker._advance | delete | return -> pass":
@@ -21,6 +24,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "when the size wanted equals the detector's own min_size, detect() and detect_sized(min_size, "
             "shorter side) search the same window sizes with the same parameters (no window can exceed the "
             "shorter side), and the banded search takes the same lower size either way",
+        "FaceSearch._small_gray | const | 1.0: 1.0 -> 2.0 #2":
+            _SAME_SIZE,
+        "FaceSearch._small_gray | const | 1.0: 1.0 -> 0.0 #2":
+            _SAME_SIZE,
+        "FaceSearch.search_near | compare | scale < 1.0: < -> <=":
+            _SAME_SIZE,
         "band_edges | const | 32: 32 -> 33":
             "the lru_cache size of a pure function: only how many results are remembered changes",
         "band_edges | const | 32: 32 -> 31":

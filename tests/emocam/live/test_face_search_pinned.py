@@ -190,3 +190,10 @@ def test_the_bands_of_a_wide_frame(spy):
     for t in range(6):
         assert len(search.find(Frame(image, t, t / 30, "cam"))) == 1
     assert [c[2:] for c in spy.take() if c[0] == "cand"] == [(24, 31), (32, 56), (57, 120)]
+
+
+def test_a_gray_frame_is_searched_like_its_color_original(detector):
+    image, expected = media.face_on_stage()
+    gray = np.ascontiguousarray(image[:, :, 1])
+    boxes = FaceSearch(detector).detect(gray)
+    assert len(boxes) == 1 and boxes[0].iou(expected) > 0.6
