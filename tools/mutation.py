@@ -184,6 +184,10 @@ def _run_module_job(name: str, max_mutants: int | None, log: Path, verbose: bool
         log.unlink(missing_ok=True)
 
 
+def _source(name: str) -> str:
+    return (ROOT / (MODULES[name][0].replace(".", "/") + ".py")).read_text()
+
+
 def _sample(items: list, n: int | None) -> list:
     if n is None or n >= len(items):
         return items
@@ -249,8 +253,10 @@ def main(argv=None) -> int:
         import multiprocessing
 
         jobs = [(name, args.max, log.with_suffix(f".{name}.log"), not args.quiet) for name in names]
+        jobs.sort(key=lambda job: -len(mutants(_source(job[0]))))  # the longest first
         with multiprocessing.get_context("fork").Pool(min(args.jobs, len(names))) as pool:
-            results = pool.starmap(_run_module_job, jobs)
+            done = {r.name: r for r in pool.starmap(_run_module_job, jobs, chunksize=1)}
+        results = [done[name] for name in names]
     else:
         results = [run_module(name, args.max, log, progress) for name in names]
     command = "python tools/mutation.py" + "".join(f" --module {n}" for n in args.module or []) \
