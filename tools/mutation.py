@@ -46,7 +46,7 @@ MODULES = {
         "tests/emocam/test_fileio_pinned.py", "tests/emocam/test_fileio_faults.py",
         "tests/emocam/test_full_disk.py"]),
     "check": ("emocam.models.check", [
-        "tests/emocam/models/test_check_boundaries.py", "tests/emocam/models/test_check_pinned.py",
+        "tests/emocam/models/test_check_pinned.py", "tests/emocam/models/test_check_boundaries.py",
         "tests/emocam/models/test_check.py"]),
     "recording": ("emocam.session.recording", [
         "tests/emocam/session/test_recording_pinned.py", "tests/emocam/session/test_recording.py"]),
