@@ -95,6 +95,12 @@ SIZES = {
     "padding [1, 1, 1, 1, 1]": (model(layer("ZeroPadding2D", padding=[1, 1, 1, 1, 1])), False),
     "cropping 96": (model(layer("Cropping2D", cropping=[[96, 0], [0, 96]])), True),
     "cropping 97": (model(layer("Cropping2D", cropping=[[97, 0], [0, 0]])), False),
+    "kernel []": (model(layer("Conv2D", [None, 48, 48, 1], **{**CONV, "kernel_size": []})), False),
+    "padding [[1, 'x'], [0, 0]]": (model(layer("ZeroPadding2D", padding=[[1, "x"], [0, 0]])), False),
+    "initializer with config None": (model(layer("Dense", [None, 8], units=7, kernel_initializer={
+        "class_name": "Zeros", "module": "keras.initializers", "config": None})), True),
+    "initializer with config text": (model(layer("Dense", [None, 8], units=7, kernel_initializer={
+        "class_name": "Zeros", "module": "keras.initializers", "config": "zeros"})), True),
     "input 32": (model(side=32), True),
     "input 31": (model(side=31), False),
     "input 96": (model(side=96), True),
@@ -149,6 +155,10 @@ def test_a_refusal_for_weights_names_the_count_and_the_limit():
     (layer("PReLU", [None, 16]), 16),
     (layer("Activation", [None, 16], activation="relu"), 0),
     (layer("Add", [[None, 16], [None, 16]]), 0),                                            # merge: no weights
+    (layer("Add", [[None, 16]]), 0),
+    (layer("DepthwiseConv2D", [None, 48, 48, 8]), 16),                                       # no kernel_size: 1
+    (layer("Conv2D", [None, 48, 48, 8], filters=16, kernel_size=[None, 3]), 400),            # odd side counts 1
+    (layer("Conv2D", [None, 48, 48, 8], kernel_size=[3, 3]), 0),                             # no filters
     (layer("Conv2D", [], filters=16, kernel_size=3), 0),                                     # no shape recorded
     (layer("Conv2D", None, filters=16, kernel_size=3) | {"build_config": "odd"}, None),      # .keras: refused
     (layer("Conv2D", [None, 48, 48, 16777216], filters=1, kernel_size=1), 16777217),         # 1 << 24 channels
