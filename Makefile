@@ -8,7 +8,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 ARGS ?=
 
-.PHONY: run test install install-desktop wheel clean
+.PHONY: run test mutation install install-desktop wheel clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: $(APP_STAMP)
 test: $(TEST_STAMP)
 	$(VENV)/bin/lint-imports --config setup.cfg
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Mutation testing of the live path, the model check, file I/O and recording (docs/TESTING.md): slow
+# (about half an hour on two cores), so not part of `make test`; writes docs/MUTATION.md.
+mutation: $(TEST_STAMP)
+	nice -n 15 $(PY) tools/mutation.py --jobs 2 --report docs/MUTATION.md --min-score 90
 
 wheel: $(TEST_STAMP)
 	$(PY) -m build --outdir dist .

@@ -168,8 +168,8 @@ def parameters_of(node: dict, where: str, path: Path) -> int:
     if not isinstance(cin, int) or not 0 < cin <= 1 << 24:
         raise ModelError(f"{path}: layer at {where} declares input shape {shape}; not a real model")
     name = node.get("class_name")
-    k = 1
-    for side in _sides(config.get("kernel_size")) or (1,):
+    k, sides = 1, _sides(config.get("kernel_size")) or (1,)
+    for side in sides * 2 if len(sides) == 1 else sides:  # Keras makes an int kernel square
         k *= side if isinstance(side, int) else 1
     filters, units, dm = (config.get(key) or 0 for key in ("filters", "units", "depth_multiplier"))
     counts = {"Conv2D": k * cin * filters + filters, "Dense": cin * units + units,
