@@ -41,7 +41,7 @@ ALLOWED_ACTIVATIONS = frozenset({
 })
 _FORBIDDEN_KEYS = frozenset({"function", "function_type", "output_shape_type", "call_endpoint"})
 _MAX_CONFIG_BYTES = 8 << 20
-_MAX_UNCOMPRESSED = 160 << 20  # the zoo's largest (ResNet50) is about 95 MB
+_MAX_UNCOMPRESSED = 128 << 20  # the zoo's largest (ResNet50) is about 97 MB
 
 
 _COMPILE_CLASSES = frozenset({

@@ -25,7 +25,7 @@ def test_the_limits_are_these_numbers():
     assert (limits.MAX_IMAGE_PIXELS, limits.MAX_IMAGE_SIDE, limits.MAX_IMAGE_BYTES) == (40_000_000, 20_000, 268_435_456)
     assert limits.MAX_VIDEO_PIXELS == 9_437_184
     assert (limits.MAX_MODEL_BYTES, limits.MAX_PARAMETERS, limits.MAX_WIDTH, limits.MAX_KERNEL_SIDE) == \
-        (67_108_864, 20_000_000, 4096, 15)
+        (134_217_728, 32_000_000, 4096, 15)
     assert (limits.MAX_TENSOR_BYTES, limits.MAX_CHECK_RSS, limits.MAX_DATA_BYTES) == \
         (268_435_456, 3_221_225_472, 2_147_483_648)
 
@@ -143,16 +143,16 @@ def test_video_frames_are_held_to_4096x2304_pixels(tmp_path, width, height, ok):
 
 # ----- model files
 
-@pytest.mark.parametrize("size, ok", [(67_108_864, True), (67_108_865, False)])
-def test_model_files_are_read_up_to_64_mb(tmp_path, size, ok):
+@pytest.mark.parametrize("size, ok", [(134_217_728, True), (134_217_729, False)])
+def test_model_files_are_read_up_to_128_mb(tmp_path, size, ok):
     from emocam.models.loading import read_model_bytes
 
     path = sparse(tmp_path / "big.tflite", size)
     if ok:
-        assert len(read_model_bytes(path)) == 67_108_864
+        assert len(read_model_bytes(path)) == 134_217_728
     else:
-        with pytest.raises(ModelError, match=r"big.tflite: 64 MB is larger than any model file this app reads "
-                                             r"\(limit 64 MB\)"):
+        with pytest.raises(ModelError, match=r"big.tflite: 128 MB is larger than any model file this app reads "
+                                             r"\(limit 128 MB\)"):
             read_model_bytes(path)
 
 

@@ -199,8 +199,8 @@ def _zip_with_config(path: Path, raw: bytes) -> Path:
 
 
 def _duplicate_member_bomb(saved: dict, path: Path) -> Path:
-    """Five members all named assets/pad.bin of 20 MB each: one name, 100 MB to extract."""
-    mf.zip_bomb(saved["tiny.keras"], path, "assets/pad.bin", 20)
+    """Five members all named assets/pad.bin of 30 MB each: one name, 150 MB to extract."""
+    mf.zip_bomb(saved["tiny.keras"], path, "assets/pad.bin", 30)
     with zipfile.ZipFile(path) as zf:
         pad = zf.read("assets/pad.bin")
     with warnings.catch_warnings(), zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
@@ -221,9 +221,9 @@ BAD_FILES = {
                                      "x.keras", "not valid JSON"),
     "config.json bomb": (lambda s, p: mf.zip_bomb(s["tiny.keras"], p, "config.json", 9), "x.keras",
                          "config.json unpacks to 9 MB"),
-    "weights bomb": (lambda s, p: mf.zip_bomb(s["tiny.keras"], p, "model.weights.h5", 100), "x.keras",
-                     "unpacks to 100 MB"),
-    "duplicate-name bomb": (_duplicate_member_bomb, "x.keras", "unpacks to 100 MB"),
+    "weights bomb": (lambda s, p: mf.zip_bomb(s["tiny.keras"], p, "model.weights.h5", 150), "x.keras",
+                     "unpacks to 150 MB"),
+    "duplicate-name bomb": (_duplicate_member_bomb, "x.keras", "unpacks to 150 MB"),
     "headers lie about size": (lambda s, p: mf.lying_zip(s["tiny.keras"], p), "x.keras", "corrupt"),
     "random bytes .h5": (lambda s, p: _write(p, os.urandom(4096)), "x.h5", "not a readable HDF5"),
     "a .keras zip named .h5": (lambda s, p: _write(p, s["tiny.keras"].read_bytes()), "x.h5",

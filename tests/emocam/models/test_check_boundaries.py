@@ -122,24 +122,24 @@ def test_keras2_batch_input_shape_is_held_to_32_to_96_px_on_both_sides(h, w, ok)
 
 
 def dense_with(weights_before: int, extra: list[dict]) -> dict:
-    """A Dense of 4000 units on 4999 inputs asks for 4999 * 4000 + 4000 = 20,000,000 weights."""
-    assert weights_before == 20_000_000
-    return model(layer("Dense", [None, 4999], units=4000), *extra)
+    """A Dense of 4000 units on 7999 inputs asks for 7999 * 4000 + 4000 = 32,000,000 weights."""
+    assert weights_before == 32_000_000
+    return model(layer("Dense", [None, 7999], units=4000), *extra)
 
 
 @pytest.mark.parametrize("extra, ok", [
-    ([], True),                                                              # exactly 20,000,000
-    ([layer("PReLU", [None, 1])], False),                                     # 20,000,001
+    ([], True),                                                              # exactly 32,000,000
+    ([layer("PReLU", [None, 1])], False),                                     # 32,000,001
     ([layer("Activation", [None, 4000], activation="softmax")], True),        # no weights
 ])
-def test_the_weights_all_layers_ask_for_are_held_to_twenty_million(extra, ok):
-    assert passes(dense_with(20_000_000, extra)) is ok
+def test_the_weights_all_layers_ask_for_are_held_to_thirty_two_million(extra, ok):
+    assert passes(dense_with(32_000_000, extra)) is ok
 
 
 def test_a_refusal_for_weights_names_the_count_and_the_limit():
     with pytest.raises(ModelError, match=r"crafted.keras: the layers up to config\.config\.layers\[2\] ask for "
-                                         r"20,000,001 weights, more than the 20,000,000"):
-        check_config(dense_with(20_000_000, [layer("PReLU", [None, 1])]), FILE)
+                                         r"32,000,001 weights, more than the 32,000,000"):
+        check_config(dense_with(32_000_000, [layer("PReLU", [None, 1])]), FILE)
 
 
 @pytest.mark.parametrize("node, count", [
@@ -223,14 +223,14 @@ def test_config_json_is_held_to_8_mb(tmp_path, config_bytes, ok):
 
 
 @pytest.mark.parametrize("over, ok", [(0, True), (1, False)])
-def test_the_whole_archive_is_held_to_64_mb_unpacked(tmp_path, over, ok):
+def test_the_whole_archive_is_held_to_128_mb_unpacked(tmp_path, over, ok):
     config_size = len(zipfile.ZipFile(keras_file(tmp_path / "probe.keras")).read("config.json"))
-    path = keras_file(tmp_path / "big.keras", weights_bytes=67_108_864 - config_size + over)
+    path = keras_file(tmp_path / "big.keras", weights_bytes=134_217_728 - config_size + over)
     if ok:
         assert reaches_keras(path)
     else:
-        with pytest.raises(ModelError, match=r"big.keras: archive unpacks to 64 MB, more than any emotion model "
-                                             r"needs \(64 MB limit\)"):
+        with pytest.raises(ModelError, match=r"big.keras: archive unpacks to 128 MB, more than any emotion model "
+                                             r"needs \(128 MB limit\)"):
             load_keras(path)
 
 
