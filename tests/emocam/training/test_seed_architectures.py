@@ -4,6 +4,7 @@ saves it, the allow-list accepts the saved file, and the app's loader runs it th
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from tests.emocam.training.test_train import _train
 
 CHANNELS = {"vgg19": 3, "resnet50": 3, "mobilenetv2": 3, "densenet201": 3, "densenet169": 3,
             "emojify": 1, "s3_cnn": 1, "fer_vgg": 1}
+# training and converting these takes 2-4 CPU minutes each: CI runs them (EMOCAM_HEAVY_TESTS=1 in .ci/run)
+HEAVY = {"vgg19", "resnet50", "densenet201", "densenet169"}
 
 
 def test_every_seed_is_listed_with_its_input():
@@ -23,6 +26,8 @@ def test_every_seed_is_listed_with_its_input():
 
 @pytest.fixture(scope="module", params=sorted(CHANNELS))
 def trained_seed(request, tmp_path_factory, fer_npz):
+    if request.param in HEAVY and os.environ.get("EMOCAM_HEAVY_TESTS") != "1":
+        pytest.skip(f"{request.param}: set EMOCAM_HEAVY_TESTS=1 to train and convert the large backbones")
     out = tmp_path_factory.mktemp(request.param) / f"{request.param}.keras"
     run = _train("--data", str(fer_npz), "--val", str(fer_npz), "--out", str(out), "--arch", request.param,
                  "--epochs", "1", "--batch-size", "35", "--seed", "1")
