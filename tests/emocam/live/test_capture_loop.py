@@ -152,16 +152,19 @@ def test_frozen_driver_is_reported_as_stalled_after_stall_s_then_recovers():
 
 def test_a_finite_file_source_ends_instead_of_reconnecting():
     frames = [np.zeros((8, 8, 3), np.uint8)] * 3
-    run = Runner(FramesSource(frames, fps=100, loop=False, name="clip"), FakeClock(), until_s=600,
+    clock = FakeClock()
+    run = Runner(FramesSource(frames, fps=100, loop=False, name="clip", clock=clock), clock, until_s=600,
                  stop_on={"ended"}).run()
     assert "reconnecting" not in run.kinds() and "clip stopped delivering frames" in run.states[-1].message
+    assert run.when("ended") == [pytest.approx(0.02 + 1.0, abs=0.006)]  # the last frame, then no_frame_s
 
 
 def test_odd_frames_are_normalised_or_skipped_without_stopping():
     odd = [None, np.zeros((0, 0, 3), np.uint8), np.zeros((10, 11), np.uint8),
            np.zeros((10, 11, 4), np.uint8), np.zeros((10, 22, 3), np.uint8)[:, ::2],
            np.zeros((10, 11, 3), np.uint8)]
-    run = Runner(FramesSource(odd, fps=200, name="odd"), FakeClock(), until_s=600)
+    clock = FakeClock()
+    run = Runner(FramesSource(odd, fps=200, name="odd", clock=clock), clock, until_s=600)
     run.stop_when = lambda: run.slot.stats.put >= 8
     run.run()
     frame = run.slot.take(timeout=1)
