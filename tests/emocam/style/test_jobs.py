@@ -80,10 +80,12 @@ def test_cancel_stops_the_running_job_and_the_process_serves_the_next(runner, co
     long = job(runner, content, LONG)
     runner.submit(long)
     collect(runner, lambda e: isinstance(e, JobProgress) and e.step >= 2)
-    pid, asked = runner.pid, time.monotonic()
+    pid = runner.pid
     runner.cancel(long.job_id)
-    events = collect(runner, finished(long.job_id), timeout=10)
-    assert isinstance(events[-1], JobCancelled) and time.monotonic() - asked < 5
+    events = collect(runner, finished(long.job_id))  # no wall-clock bound: a loaded machine would flake it
+    assert isinstance(events[-1], JobCancelled)
+    steps = [e.step for e in events if isinstance(e, JobProgress) and e.job_id == long.job_id]
+    assert max(steps, default=2) < 5000  # stopped mid-job, not run to its end
     assert not long.output.exists()
     quick = job(runner, content)
     runner.submit(quick)
