@@ -29,11 +29,13 @@ mode, model, tmp = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 class StuckCamera:
     """Delivers a few frames, then blocks in read() forever, like a wedged driver."""
     is_camera, name = True, "Stuck camera"
-    def __init__(self): self.demo, self.n = DemoSource(), 0
+    def __init__(self): self.demo, self.n, self.stuck = DemoSource(), 0, threading.Event()
     def open(self): self.demo.open()
     def read(self):
         self.n += 1
-        if self.n > 20: threading.Event().wait()
+        if self.n > 20:
+            self.stuck.set()
+            threading.Event().wait()
         return self.demo.read()
     def close(self): pass
 
@@ -57,9 +59,15 @@ def report():
 if mode == "slot-exception":
     QTimer.singleShot(1500, boom)
     QTimer.singleShot(2500, report)
-elif mode == "model-load":
+elif mode == "model-load":  # close once the model check's child is running (it writes its pid)
     QTimer.singleShot(800, lambda: window.models.load_model(model.with_name("slow.tflite")))
-    QTimer.singleShot(2500, close)
+    poll = QTimer(interval=50)
+    poll.timeout.connect(lambda: (tmp / "checkers").is_file() and (poll.stop(), close()))
+    poll.start()
+elif mode == "stuck-read":  # close once the driver is wedged, however slow the machine is
+    poll = QTimer(interval=50)
+    poll.timeout.connect(lambda: source.stuck.is_set() and (poll.stop(), close()))
+    poll.start()
 else:
     QTimer.singleShot(2500, close)
 sys.exit(main.run_window(app, window))
