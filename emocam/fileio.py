@@ -22,8 +22,8 @@ from typing import Iterator
 from emocam.errors import FileRefused, WriteError
 
 _UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once, at import
-FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp's temp files are a private 0600
+os.umask(_UMASK)  # read once, at import; file_mode() follows later changes where the OS tells them
+FILE_MODE = 0o666 & ~_UMASK  # what open() would give at import; mkstemp's temp files are a private 0600
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 
@@ -63,15 +63,41 @@ def _finish(fh, tmp: str, target: Path, overwrite: bool) -> None:
     try:
         fh.flush()
         os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, file_mode())
         if overwrite:
             os.replace(tmp, target)
         else:
             _publish_new(tmp, target)
-    except FileExistsError:
-        raise
+    except FileExistsError:  # overwrite=False and the name is taken: name the target, not the temp file
+        raise FileExistsError(errno.EEXIST, "already exists; not replaced", str(target)) from None
     except OSError as e:  # disk full, quota, I/O error: say which file
         raise WriteError(target, e) from e
+    _sync_folder(target.parent)
+
+
+def file_mode() -> int:
+    """The mode ``open()`` would give a new file now: 0o666 less the process's current umask. Read
+    from /proc on Linux (``os.umask`` can only be read by changing it, which races other threads);
+    elsewhere the umask seen at import."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return FILE_MODE
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable. Best effort: the file is already complete under its name,
+    and some systems cannot open or fsync a folder (Windows, some network shares)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write_bytes(target: Path, data: bytes, overwrite: bool = True) -> Path:
@@ -122,6 +148,7 @@ def publish_together(files: dict[Path, bytes]) -> list[Path]:
     file is written and fsynced first, so a full disk or any other write error leaves all the old
     files as they were; only then are they renamed into place (renames need no space)."""
     temps: list[tuple[str, Path]] = []
+    target = Path(next(iter(files)))
     try:
         for target, data in files.items():
             target = Path(target)
@@ -133,10 +160,12 @@ def publish_together(files: dict[Path, bytes]) -> list[Path]:
     except OSError as e:
         if isinstance(e, WriteError):
             raise
-        raise WriteError(temps[-1][1] if temps else next(iter(files)), e) from e
+        raise WriteError(target, e) from e  # the file being written or renamed when it failed
     finally:
         for tmp, _ in temps:
             Path(tmp).unlink(missing_ok=True)
+    for folder in {t.parent for _, t in temps}:
+        _sync_folder(folder)
     return [Path(t) for t in files]
 
 
@@ -149,11 +178,12 @@ def publish_written(tmp: str | Path, target: Path) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise WriteError(target, e) from e
+    _sync_folder(Path(target).parent)
     return Path(target)
 
 
@@ -167,7 +197,7 @@ def _write_temp(target: Path, data: bytes) -> str:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, file_mode())
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise WriteError(target, e) from e
@@ -262,13 +292,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if not target.parent.is_dir():
         raise FileNotFoundError(f"{target}: folder {target.parent} does not exist")
     suffix = ".weights.h5" if target.name.endswith(".weights.h5") else target.suffix
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=suffix)
+    except OSError as e:
+        raise WriteError(target, e) from e
     os.close(fd)
     try:
         yield Path(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(tmp, file_mode())
+            os.replace(tmp, target)
+        except OSError as e:
+            raise WriteError(target, e) from e
+        _sync_folder(target.parent)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
+from emocam.live.clock import SYSTEM_CLOCK, Clock
 from emocam.live.sources import FrameSource, probe_cameras
 from emocam.live.slot import LatestFrame, SlotWriter
 from emocam.live.capture_loop import CaptureLoop, LoopSettings
@@ -197,11 +197,21 @@ class SnapshotJob(QRunnable):
             self.signals.snapshot_failed.emit(f"Snapshot not saved to {self.folder}: {e}")
 
 
-def stop_all(workers, budget_s: float) -> None:
-    """Ask every worker to stop, then wait for them, ``budget_s`` seconds in all (a camera stuck in a
-    read or a model conversion cannot be interrupted: the app leaves without them)."""
+def stop_all(workers, budget_s: float, clock: Clock = SYSTEM_CLOCK) -> list:
+    """Ask every worker to stop, then wait for them, ``budget_s`` seconds in all on ``clock`` (a camera
+    stuck in a read or a model conversion cannot be interrupted: the app leaves without them).
+    Returns the workers still running, logged by name."""
+    workers = list(workers)
     for worker in workers:
         worker.request_stop()
-    deadline = time.monotonic() + budget_s
-    for worker in workers:
-        worker.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+    deadline = clock.now() + budget_s
+    left = [w for w in workers if not w.wait(max(0, round(1000 * (deadline - clock.now()))))]
+    if left:
+        log.warning("leaving without %d worker(s) that did not stop within %g s: %s", len(left), budget_s,
+                    ", ".join(_describe(w) for w in left))
+    return left
+
+
+def _describe(worker) -> str:
+    source = getattr(worker, "source", None)
+    return type(worker).__name__ + (f" ({source.name})" if getattr(source, "name", None) else "")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import zlib
 from dataclasses import dataclass
 from typing import Callable
 
+from emocam.live.clock import SYSTEM_CLOCK, Clock
 from emocam.live.sources import FrameSource, SourceError
 from emocam.live.slot import LatestFrame, SlotWriter
 from emocam.live.frames import normalize_image
@@ -22,6 +22,8 @@ from emocam.types import Frame
 log = logging.getLogger(__name__)
 
 STATES = ("opening", "streaming", "reconnecting", "stalled", "failed", "ended")
+POLL_S = 0.05  # how often a wait looks at the stop flag
+IDLE_S = 0.005  # the pause between reads that gave no frame
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,13 @@ class LoopSettings:
 
 
 class CaptureLoop:
-    """Runs one source until ``should_stop()`` is true; reports through ``on_state``."""
+    """Runs one source until ``should_stop()`` is true; reports through ``on_state``. Every wait,
+    deadline and frame time is on ``clock`` (the system's by default; tests hand in a fake one)."""
 
     def __init__(self, source: FrameSource, slot: LatestFrame | SlotWriter, on_state: Callable[[CaptureState], None],
-                 should_stop: Callable[[], bool], settings: LoopSettings = LoopSettings()):
-        self.source, self.slot, self.settings = source, slot, settings
+                 should_stop: Callable[[], bool], settings: LoopSettings = LoopSettings(),
+                 clock: Clock = SYSTEM_CLOCK):
+        self.source, self.slot, self.settings, self.clock = source, slot, settings, clock
         self._on_state, self._should_stop = on_state, should_stop
         self._state: str | None = None
         self._index = 0
@@ -76,6 +80,7 @@ class CaptureLoop:
     def _open_with_deadline(self) -> bool:
         """Open in a helper thread; False if asked to stop meanwhile. A hung driver is abandoned."""
         outcome: dict = {}
+        finished = threading.Event()
 
         def target():
             try:
@@ -83,37 +88,38 @@ class CaptureLoop:
                 outcome["ok"] = True
             except BaseException as e:  # handed to the caller below
                 outcome["error"] = e
+            finally:
+                finished.set()
 
-        opener = threading.Thread(target=target, name=f"open {self.source.name}", daemon=True)
-        opener.start()
-        deadline = time.monotonic() + self.settings.open_timeout_s
-        while opener.is_alive():
+        threading.Thread(target=target, name=f"open {self.source.name}", daemon=True).start()
+        deadline = self.clock.now() + self.settings.open_timeout_s
+        while not finished.is_set():
             if self._should_stop():
                 return False
-            if time.monotonic() > deadline:
-                raise SourceError(f"{self.source.name} did not answer within {self.settings.open_timeout_s:.0f} s; "
+            if self.clock.now() >= deadline:
+                raise SourceError(f"{self.source.name} did not answer within {self.settings.open_timeout_s:g} s; "
                                   "it may be in use by another program or its driver is stuck")
-            opener.join(0.05)
+            self.clock.wait(finished, min(POLL_S, deadline - self.clock.now()))
         if "error" in outcome:
             raise outcome["error"]
         return True
 
     def _stream(self) -> None:
-        last_frame = time.monotonic()
+        last_frame = self.clock.now()
         stall = _StallWatch(self.settings.stall_s) if self.source.is_camera else None
         while not self._should_stop():
             image = normalize_image(self.source.read())
-            now = time.monotonic()
+            now = self.clock.now()
             if image is None:
                 if now - last_frame < self.settings.no_frame_s:
-                    time.sleep(0.005)
+                    self.clock.sleep(IDLE_S)
                     continue
                 if not self.source.is_camera:
                     self._report("ended", f"{self.source.name} stopped delivering frames")
                     return
                 if not self._reconnect():
                     return
-                last_frame = time.monotonic()
+                last_frame = self.clock.now()
                 continue
             last_frame = now
             self._check_stall(stall, image, now)
@@ -151,11 +157,11 @@ class CaptureLoop:
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep in small steps; True if asked to stop meanwhile."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        end = self.clock.now() + seconds
+        while (left := end - self.clock.now()) > 0:
             if self._should_stop():
                 return True
-            time.sleep(min(0.05, max(0.0, end - time.monotonic())))
+            self.clock.sleep(min(POLL_S, left))
         return self._should_stop()
 
 

@@ -7,13 +7,14 @@ BGR -> RGB conversion happens here, once, as frames leave OpenCV.
 from __future__ import annotations
 
 import logging
-import time
+import math
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import cv2
 import numpy as np
 
+from emocam.live.clock import SYSTEM_CLOCK, Clock
 from emocam.live.frames import bgr_to_rgb
 from emocam import resources
 
@@ -42,17 +43,19 @@ class FrameSource(Protocol):
 
 
 class _Paced:
-    """Sleeps so that frames come out at ``fps`` (files and stills play in real time)."""
+    """Sleeps on ``clock`` so that frames come out at ``fps`` (files and stills play in real time). A
+    reader that fell behind gets the late frame at once and the next one a period later, not a burst."""
 
-    def __init__(self, fps: float):
+    def __init__(self, fps: float, clock: Clock = SYSTEM_CLOCK):
         self.period = 1.0 / fps if fps > 0 else 0.0
-        self._next = 0.0
+        self.clock = clock
+        self._next = -math.inf
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = self.clock.now()
         if self._next > now:
-            time.sleep(self._next - now)
-        self._next = max(self._next + self.period, now)
+            self.clock.sleep(self._next - now)
+        self._next = max(self._next, now) + self.period
 
 
 class CameraSource:
@@ -90,8 +93,8 @@ class VideoFileSource:
 
     is_camera = False
 
-    def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True):
-        self.path, self.loop, self.realtime = Path(path), loop, realtime
+    def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True, clock: Clock = SYSTEM_CLOCK):
+        self.path, self.loop, self.realtime, self.clock = Path(path), loop, realtime, clock
         self.name = self.path.name
         self._cap, self._pace = None, _Paced(0)
 
@@ -108,7 +111,7 @@ class VideoFileSource:
             raise SourceError(f"{self.path}: not a readable video (no frames could be decoded)")
         cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        self._cap, self._pace = cap, _Paced(fps if self.realtime and 1 <= fps <= 240 else 0)
+        self._cap, self._pace = cap, _Paced(fps if self.realtime and 1 <= fps <= 240 else 0, self.clock)
 
     def read(self) -> np.ndarray | None:
         if self._cap is None:
@@ -130,14 +133,15 @@ class FramesSource:
     """A list of RGB frames played at ``fps`` (loops by default). The fake camera of the tests."""
 
     def __init__(self, frames: Sequence[np.ndarray], fps: float = 30.0, loop: bool = True,
-                 name: str = "frames", is_camera: bool = False):
+                 name: str = "frames", is_camera: bool = False, clock: Clock = SYSTEM_CLOCK):
         if not len(frames):
             raise SourceError(f"{name}: no frames to play")
         self.frames, self.loop, self.name, self.is_camera = list(frames), loop, name, is_camera
-        self._fps, self._i, self._pace = fps, 0, _Paced(fps)
+        self._fps, self._i, self.clock = fps, 0, clock
+        self._pace = _Paced(fps, clock)
 
     def open(self) -> None:
-        self._i, self._pace = 0, _Paced(self._fps)
+        self._i, self._pace = 0, _Paced(self._fps, self.clock)
 
     def read(self) -> np.ndarray | None:
         if self._i >= len(self.frames):
@@ -174,9 +178,10 @@ class DemoSource:
     is_camera = False
     name = "Demo"
 
-    def __init__(self, image: Path = DEMO_IMAGE, size: tuple[int, int] = (640, 480), fps: float = 30.0):
-        self.image_path, self.size, self.fps = image, size, fps
-        self._portrait, self._t0, self._pace = None, 0.0, _Paced(fps)
+    def __init__(self, image: Path = DEMO_IMAGE, size: tuple[int, int] = (640, 480), fps: float = 30.0,
+                 clock: Clock = SYSTEM_CLOCK):
+        self.image_path, self.size, self.fps, self.clock = image, size, fps, clock
+        self._portrait, self._t0, self._pace = None, 0.0, _Paced(fps, clock)
         self._rng = np.random.default_rng(0)
 
     def open(self) -> None:
@@ -187,13 +192,13 @@ class DemoSource:
         h, w = bgr.shape[:2]
         bgr = bgr[: int(h * 0.8), int(w * 0.06): int(w * 0.56)]
         self._portrait = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        self._t0, self._pace = time.monotonic(), _Paced(self.fps)
+        self._t0, self._pace = self.clock.now(), _Paced(self.fps, self.clock)
 
     def read(self) -> np.ndarray | None:
         if self._portrait is None:
             return None
         self._pace.wait()
-        return self.render(time.monotonic() - self._t0)
+        return self.render(self.clock.now() - self._t0)
 
     def render(self, t: float) -> np.ndarray:
         """The demo frame at time ``t`` seconds (deterministic apart from sensor noise)."""

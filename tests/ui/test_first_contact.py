@@ -130,7 +130,7 @@ def test_a_snapshot_offline_opens_no_dialog_and_the_panel_keeps_its_width(qtbot,
     at_size(qtbot, window, (1366, 768))
     wait_for_faces(qtbot, window)
     dock_before = window.style_dock.width()
-    with qtbot.waitSignal(window.style_panel.avatar_saved, timeout=60000):  # the fast engine, offline
+    with qtbot.waitSignal(window.style_panel.avatar_saved, timeout=300_000):  # the fast engine, offline; a hang guard
         press(qtbot, window, Qt.Key_Space)
         qtbot.wait(300)
         assert QApplication.activeModalWidget() is None and window.style_panel.gate.consent_box is None

@@ -201,14 +201,34 @@ def test_preferences_persist(qtbot, make_window, one_face_source, app_dirs):
     assert prefs.model_path == str(app_dirs["model"])
 
 
-def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_face_source):
+@pytest.mark.parametrize("found, expected_first", [
+    ([0, 2], ["Camera 0", "Camera 2", ""]),
+    ([], ["No camera found", ""]),
+])
+def test_camera_menu_is_filled_by_a_background_probe(qtbot, make_window, one_face_source, monkeypatch, found,
+                                                     expected_first):
+    """The cameras this machine has are faked (the probe opens real devices): the menu must list
+    exactly what the probe found, which the test chose, not what the window says it found."""
+    import threading
+
+    answer = threading.Event()
+    probed = []
+
+    def probe_cameras(max_index=4, in_use=()):
+        probed.append(in_use)
+        answer.wait(30)
+        return list(found)
+
+    monkeypatch.setattr("ui.workers.probe_cameras", probe_cameras)
     window = make_window(one_face_source)
     window.sources.find_cameras()
-    assert "Searching for cameras..." in [a.text() for a in window.sources.camera_menu.actions()]
+    assert [a.text() for a in window.sources.camera_menu.actions()][:1] == ["Searching for cameras..."]
+    answer.set()
     qtbot.waitUntil(lambda: window.sources.cameras is not None, timeout=15000)
+    assert window.sources.cameras == tuple(found) and probed == [()]  # the demo is no camera in use
     texts = [a.text() for a in window.sources.camera_menu.actions()]
-    expected_first = [f"Camera {i}" for i in window.sources.cameras] or ["No camera found"]
     assert texts[: len(expected_first)] == expected_first
+    assert [a.data() for a in window.sources.camera_group.actions()] == found
     assert {"&Demo", "Open &video or image...", "&Resolution (Automatic)", "&Find cameras"} <= set(texts)
     resolutions = [a.text() for a in window.sources.resolution_group.actions()]
     assert resolutions == ["Automatic", "640 x 480", "1280 x 720", "1920 x 1080"]
@@ -231,12 +251,15 @@ def test_r_records_and_ctrl_e_exports_csv(qtbot, make_window, one_face_source, t
     wait_for_faces(qtbot, window)
     press(qtbot, window, Qt.Key_R)
     qtbot.waitUntil(lambda: "REC" in window.recording_controls.indicator.text(), timeout=5000)
-    qtbot.wait(500)
+    recorder = window.recording_controls.recorder
+    qtbot.waitUntil(lambda: recorder.row_count >= 3, timeout=15000)  # rows, not a guess at how long they take
     press(qtbot, window, Qt.Key_R)
+    rows = recorder.row_count
+    assert not recorder.recording
     press(qtbot, window, Qt.Key_E, Qt.ControlModifier)
     qtbot.waitUntil(target.exists, timeout=5000)
     lines = target.read_text().splitlines()
-    assert lines[0].startswith("time_s,frame,track_id") and len(lines) > 3
+    assert lines[0].startswith("time_s,frame,track_id") and len(lines) == 1 + rows >= 4
 
 
 def test_snapshot_that_cannot_be_written_is_reported_and_nothing_else_breaks(qtbot, make_window, one_face_source,

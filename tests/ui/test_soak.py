@@ -21,4 +21,6 @@ def test_short_soak_stays_flat(tiny_models):
     growth = result["growth_after_warmup"]
     assert run.returncode == 0 and result["ok"], (growth, result["processed_fps"], run.stderr[-2000:])
     assert growth["threads"] <= 2 and growth["fds"] <= 2 and growth["rss_mb"] <= 20
-    assert result["processed_fps"] > 5
+    after = [s["frames"] for s in result["samples"] if s["t"] >= 8]
+    assert after[-1] > after[0], "no frames flowed after the warm-up: the soak measured an idle app"
+    # (no frame-rate bound here: speed is the benchmarks' business, and a loaded machine would flake it)

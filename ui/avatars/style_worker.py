@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 from PyQt5.QtCore import pyqtSignal
 
@@ -30,16 +31,17 @@ class StyleJobWorker(StoppableThread):
     job_failed = pyqtSignal(object)  # JobFailed
     job_cancelled = pyqtSignal(object)  # JobCancelled
 
-    def __init__(self, runner: StyleJobRunner, grace_s: float = 8.0, parent=None):
+    def __init__(self, runner: StyleJobRunner, grace_s: float = 8.0, parent=None,
+                 clock: Callable[[], float] = time.monotonic):
         super().__init__(parent)
-        self.runner, self.grace_s = runner, grace_s
+        self.runner, self.grace_s, self._clock = runner, grace_s, clock
         self._deadline: tuple[int, float] | None = None  # (job id, time) for a hard cancel
 
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel ``job_id`` and the jobs before it (None: all); called from the GUI thread."""
         self.runner.cancel(job_id)
         upto = job_id if job_id is not None else max(self.runner.pending_ids, default=0)
-        self._deadline = (upto, time.monotonic() + self.grace_s)
+        self._deadline = (upto, self._clock() + self.grace_s)
 
     def run(self) -> None:
         while not self._stopping:
@@ -51,7 +53,7 @@ class StyleJobWorker(StoppableThread):
 
     def _hard_cancel_if_due(self):
         deadline = self._deadline
-        if deadline is None or time.monotonic() < deadline[1]:
+        if deadline is None or self._clock() < deadline[1]:
             return None
         self._deadline = None
         if not any(i <= deadline[0] for i in self.runner.pending_ids):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Callable
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer
@@ -20,9 +21,9 @@ class StatusReport(QObject):
 
     KEYS = ("source", "model", "fps", "latency", "faces")
 
-    def __init__(self, bar: QStatusBar, view: VideoView):
+    def __init__(self, bar: QStatusBar, view: VideoView, clock: Callable[[], float] = time.monotonic):
         super().__init__(bar)
-        self.view = view
+        self.view, self._clock = view, clock
         self.labels = {k: QLabel(bar) for k in self.KEYS}
         for label in self.labels.values():
             bar.addPermanentWidget(label)
@@ -47,7 +48,7 @@ class StatusReport(QObject):
 
     def frame_shown(self, result: FrameResult) -> None:
         self._result = result
-        self._shown.append(time.monotonic())
+        self._shown.append(self._clock())
         view = self.view
         painted = view.last_painted_frame_timestamp
         if view.last_paint_timestamp and painted and painted != self._last_latency_frame:  # one sample per paint
@@ -55,7 +56,7 @@ class StatusReport(QObject):
             self._last_latency_frame = painted
 
     def refresh(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         recent = [t for t in self._shown if now - t <= 2.0]
         fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
         self.labels["fps"].setText(f"{fps:.1f} fps" if fps else "no video")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from typing import Callable
 
-from PyQt5.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer
+from PyQt5.QtCore import QRectF, QSize, Qt, QTimer
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPalette
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
@@ -23,13 +25,14 @@ class ProbabilityBars(QWidget):
     """One bar per emotion in FER2013 order, with its name and percentage; the top class is bold.
 
     ``set_probabilities`` sets targets; a ~60 Hz timer eases the displayed values toward them
-    and stops once they have settled, so an idle widget costs nothing. Only rows that look different
-    are repainted: a row whose bar moved by less than a pixel, with the same percentage and weight,
-    is left alone (``paint_count`` counts paints). A caption line above the
+    (by the time passed on ``clock``, so a late tick catches up) and stops once they have settled,
+    so an idle widget costs nothing. Only rows that look different are repainted: a row whose bar
+    moved by less than a pixel, with the same percentage and weight, is left alone (``paint_count``
+    counts paints). A caption line above the
     bars names the face shown (``set_caption``) or says "No face": it never covers a bar.
     """
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, clock: Callable[[], float] = time.monotonic):
         super().__init__(parent)
         self._targets = [0.0] * NUM_CLASSES
         self._displayed = [0.0] * NUM_CLASSES
@@ -38,7 +41,7 @@ class ProbabilityBars(QWidget):
         self._drawn: list[tuple] | None = None  # each row's look when it was last scheduled for a paint
         self.paint_count = 0
         self._timer = QTimer(self, interval=TICK_MS, timeout=self._on_tick)
-        self._clock = QElapsedTimer()
+        self._clock, self._last_tick = clock, 0.0  # the glide follows the clock, not the tick count
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
 
     # ----------------------------------------------------------------- public API
@@ -54,7 +57,7 @@ class ProbabilityBars(QWidget):
             self._has_face = True
             self._targets = [min(1.0, max(0.0, v)) for v in values]
         if not self._timer.isActive():
-            self._clock.start()
+            self._last_tick = self._clock()
             self._timer.start()
         self._repaint_changed()
 
@@ -117,7 +120,8 @@ class ProbabilityBars(QWidget):
 
     # ----------------------------------------------------------------- animation
     def _on_tick(self) -> None:
-        dt = self._clock.restart() / 1000.0
+        now = self._clock()
+        dt, self._last_tick = now - self._last_tick, now
         step = 1.0 - math.exp(-max(dt, 0.001) / EASE_TAU_S)
         settled = True
         for i, (shown, target) in enumerate(zip(self._displayed, self._targets)):

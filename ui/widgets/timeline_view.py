@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from typing import Callable
 
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, QTimer
@@ -23,17 +26,21 @@ class TimelineView(QWidget):
     """Seven lines (FER2013 order, emotion colours) over the last ``window_s`` seconds, newest at the
     right; the time axis is labelled in seconds before the newest frame.
 
-    :meth:`add` only stores a point (cheap, once per frame); a single-shot timer repaints at most
-    every :data:`REPAINT_MS`, so the timeline costs the video no frames. Following another face or a
+    :meth:`add` only stores a point (cheap, once per frame) and repaints at most once every
+    :data:`REPAINT_MS` on ``clock`` (a point that comes sooner is drawn by a single-shot timer when
+    that time is up), so the timeline costs the video no frames. Following another face or a
     looping video keeps the history and draws a dashed break mark; while no face is seen, "No face"
     is shown over the last history.
     """
 
-    def __init__(self, parent: QWidget | None = None, window_s: float = WINDOW_S):
+    def __init__(self, parent: QWidget | None = None, window_s: float = WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic):
         super().__init__(parent)
         self._timeline = Timeline(window_s)
-        self._timer = QTimer(self, interval=REPAINT_MS, singleShot=True, timeout=self.update)
+        self._clock, self._next_repaint = clock, -math.inf
+        self._timer = QTimer(self, singleShot=True, timeout=self._repaint)
         self.paint_count = 0
+        self.repaints = 0  # repaints asked of Qt by the throttle (each gives at most one paint)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
 
     # ----------------------------------------------------------------- public API
@@ -41,8 +48,17 @@ class TimelineView(QWidget):
         """Add the followed face's probabilities at ``result_time`` (seconds, e.g. the frame's
         timestamp); ``probs=None`` or ``track_id=None`` means no face in this frame."""
         self._timeline.add(result_time, probs, track_id)
-        if not self._timer.isActive():
-            self._timer.start()
+        wait_ms = round(1000 * (self._next_repaint - self._clock()), 3)
+        if wait_ms <= 0:
+            self._repaint()
+        elif not self._timer.isActive():
+            self._timer.start(math.ceil(wait_ms))
+
+    def _repaint(self) -> None:
+        self._timer.stop()
+        self._next_repaint = self._clock() + REPAINT_MS / 1000
+        self.repaints += 1
+        self.update()
 
     def clear(self) -> None:
         """Forget the history (e.g. when the source changes)."""

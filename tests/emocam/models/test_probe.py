@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -42,12 +43,14 @@ def test_cancel_kills_the_child_quickly(tiny_models, tmp_path, monkeypatch):
     errors = []
     worker = threading.Thread(target=lambda: _run(probe, errors))
     worker.start()
-    time.sleep(0.5)
-    t0 = time.monotonic()
+    deadline = time.monotonic() + 60  # hang guards below, not bounds: the child sleeps 30 s
+    while probe._child is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert probe._child is not None, "the check's child never started"
     probe.cancel()
-    worker.join(5)
-    assert not worker.is_alive() and time.monotonic() - t0 < 2
-    assert "cancelled" in str(errors[0])
+    worker.join(60)
+    assert not worker.is_alive() and "cancelled" in str(errors[0])
+    assert probe._child.returncode == -signal.SIGKILL  # killed, not waited for (it would exit 0 after 30 s)
 
 
 def _run(probe, errors):

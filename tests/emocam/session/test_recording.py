@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -13,7 +14,6 @@ import numpy as np
 import pytest
 
 from emocam.live.sources import DEMO_IMAGE
-from emocam.fileio import FILE_MODE
 from emocam.session.recording import CSV_COLUMNS, FaceRow, SessionRecorder, write_csv
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
 
@@ -134,9 +134,15 @@ def test_export_csv_header_and_rows(recorder, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["session.csv"]  # no temp file left
 
 
-def test_an_exported_file_has_the_usual_permissions_not_the_temp_files(recorder, tmp_path):
-    path = _recorded(recorder).export_csv(tmp_path / "session.csv")
-    assert stat.S_IMODE(path.stat().st_mode) == FILE_MODE
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600)], ids=["022", "077"])
+def test_an_exported_file_has_the_usual_permissions_not_the_temp_files(recorder, tmp_path, umask, mode):
+    """The mode open() gives under the user's umask (literal values), never the temp file's private 0600."""
+    old = os.umask(umask)
+    try:
+        path = _recorded(recorder).export_csv(tmp_path / "session.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
 
 
 def test_export_json_structure(recorder, tmp_path):

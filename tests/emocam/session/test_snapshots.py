@@ -10,8 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
+from emocam.errors import WriteError
 from emocam.session.snapshots import save_png_atomic, save_snapshot, unique_path
 from tests.emocam import media
+from tests.emocam.readonly import read_only
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, 123456)
 
@@ -99,17 +101,17 @@ def test_non_ascii_folder_names_work(tmp_path):
 
 
 def test_read_only_folder_raises_and_leaves_nothing(tmp_path):
+    """Runs as root too (CI): the folder is made read-only by a read-only bind mount or chattr +i,
+    which bind root as well; chmod alone would not."""
     folder = tmp_path / "locked"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("this user can write to a read-only folder (root?): chmod proves nothing")
-        with pytest.raises(OSError):
-            save_snapshot(picture(), folder)
-        assert list(folder.iterdir()) == []
-    finally:
-        folder.chmod(0o755)
+    earlier = save_snapshot(picture(), folder)
+    with read_only(folder) as how:
+        with pytest.raises(WriteError) as failed:
+            save_snapshot(picture()[::-1], folder)
+        assert str(failed.value).startswith(f"{folder}{os.sep}emocam-") and "not saved" in str(failed.value), how
+        assert list(folder.iterdir()) == [earlier], how
+    np.testing.assert_array_equal(read_rgb(earlier), picture())
 
 
 @pytest.mark.parametrize("failing", ["fsync", "link"])

@@ -30,6 +30,8 @@ from ui.avatars.style_panel import StylePanel
 
 QUICK = StyleSettings(scales=(0.5, 1.0), steps=(3, 3), preview_interval_s=0, engine="gatys")
 LONG = StyleSettings(scales=(0.5, 1.0), steps=(5000, 1), preview_interval_s=0.2, engine="gatys")
+# a hang guard, not a bound: a painter starting TensorFlow on a loaded 2-core machine took over 60 s
+PAINTER_GUARD_MS = 300_000
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def test_a_snapshot_becomes_an_avatar_with_progress_preview_and_gallery(make_pan
     panel = make_panel()
     steps = []
     panel.worker.job_progressed.connect(lambda e: steps.append(e.step))
-    with qtbot.waitSignal(panel.avatar_saved, timeout=90000) as saved:
+    with qtbot.waitSignal(panel.avatar_saved, timeout=PAINTER_GUARD_MS) as saved:
         panel.stylize_snapshot(snapshot)
         assert panel.cancel_button.isEnabled()
     avatar = saved.args[0]
@@ -108,9 +110,10 @@ def test_a_snapshot_becomes_an_avatar_with_progress_preview_and_gallery(make_pan
 def test_progress_shows_step_and_eta_and_cancel_stops_it(make_panel, snapshot, qtbot) -> None:
     panel = make_panel(base=LONG)
     panel.stylize_snapshot(snapshot)
-    qtbot.waitUntil(lambda: bool(re.search(r"step \d+/5001 ETA \d+:\d\d", panel.status.text())), timeout=60000)
+    qtbot.waitUntil(lambda: bool(re.search(r"step \d+/5001 ETA \d+:\d\d", panel.status.text())),
+                    timeout=PAINTER_GUARD_MS)
     assert 0 < panel.progress.value() < 1000 and panel.preview.pixmap() is not None
-    with qtbot.waitSignal(panel.worker.job_cancelled, timeout=10000):
+    with qtbot.waitSignal(panel.worker.job_cancelled, timeout=PAINTER_GUARD_MS):
         panel.cancel_button.click()
     assert panel.status.text() == "Cancelled." and panel.gallery.count() == 0
     assert list(snapshot.parent.glob("*avatar*")) == [] and snapshot.is_file()
@@ -118,13 +121,13 @@ def test_progress_shows_step_and_eta_and_cancel_stops_it(make_panel, snapshot, q
 
 def test_a_crash_is_shown_and_the_panel_carries_on(make_panel, snapshot, qtbot, runner) -> None:
     panel = make_panel(base=LONG)
-    with qtbot.waitSignal(panel.worker.job_progressed, timeout=60000):
+    with qtbot.waitSignal(panel.worker.job_progressed, timeout=PAINTER_GUARD_MS):
         panel.stylize_snapshot(snapshot)
-    with qtbot.waitSignal(panel.worker.job_failed, timeout=10000):
+    with qtbot.waitSignal(panel.worker.job_failed, timeout=PAINTER_GUARD_MS):
         os.kill(runner.pid, signal.SIGKILL)
     assert "stopped unexpectedly" in panel.notice.text and f"{snapshot.name} itself is saved" in panel.notice.text
     panel.base_settings = QUICK
-    with qtbot.waitSignal(panel.avatar_saved, timeout=90000):
+    with qtbot.waitSignal(panel.avatar_saved, timeout=PAINTER_GUARD_MS):
         panel.paint()
     assert panel.gallery.count() == 1
 
@@ -132,12 +135,17 @@ def test_a_crash_is_shown_and_the_panel_carries_on(make_panel, snapshot, qtbot, 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 def test_quitting_while_painting_is_quick_and_leaves_no_process(make_panel, snapshot, qtbot) -> None:
     panel = make_panel(base=LONG, own_runner=True)
-    with qtbot.waitSignal(panel.worker.job_progressed, timeout=60000):
+    with qtbot.waitSignal(panel.worker.job_progressed, timeout=PAINTER_GUARD_MS):
         panel.stylize_snapshot(snapshot)
-    painter = panel.runner.pid
-    started = time.monotonic()
-    panel.shutdown()
-    assert time.monotonic() - started < 1.5 and panel.running_threads() == 0
+    painter, process = panel.runner.pid, panel.runner._process
+    waits = []  # every wait shutdown does, with the budget it gave: quick = all bounded, and small
+    real_stop, real_join = panel.worker.stop, process.join
+    panel.worker.stop = lambda ms=1500: waits.append(("worker", ms)) or real_stop(ms)
+    process.join = lambda timeout=None: waits.append(("painter", timeout)) or real_join(timeout)
+    panel.shutdown()  # no wall-clock bound here: a loaded machine would make it flake
+    assert waits[:2] == [("worker", 500), ("painter", 0.3)]  # the job (5000 steps) is not waited for
+    assert waits[2:] in ([], [("painter", 2)])  # terminated if it did not end within 0.3 s
+    assert panel.running_threads() == 0
     assert panel.runner.pid is None and not process_running(painter)
 
 
@@ -211,7 +219,7 @@ def test_missing_weights_ask_first_and_not_now_leaves_a_notice(make_panel, snaps
     assert "copy the file" in panel.notice.text and "download them" in panel.notice.text
     assert {"Download (80 MB)", "Choose file..."} <= _notice_buttons(panel)
     assert panel.engine.weights_button.isVisible()
-    with qtbot.waitSignal(panel.avatar_saved, timeout=60000):
+    with qtbot.waitSignal(panel.avatar_saved, timeout=PAINTER_GUARD_MS):
         panel.stylize_snapshot(snapshot)  # a snapshot never asks: the fast engine paints it
     assert panel.gate.consent_box is None and "Painted with the fast engine" in panel.notice.text
     assert not no_weights.exists() and snapshot.is_file() and panel.gallery.count() == 1
@@ -242,12 +250,12 @@ def test_download_after_yes_shows_progress_then_the_detailed_engine_paints(make_
         fractions = []
         panel.gate.progressed.connect(lambda f, text: fractions.append(f))
         choose_detailed(panel)
-        with qtbot.waitSignal(panel.gate.weights_ready, timeout=120000):
+        with qtbot.waitSignal(panel.gate.weights_ready, timeout=PAINTER_GUARD_MS):
             _click(panel.gate.consent_box, "Download")
     assert no_weights.read_bytes() == payload
     assert len(fractions) > 10 and max(fractions) == 1.0
     assert not panel.engine.weights_button.isVisible()
-    with qtbot.waitSignal(panel.avatar_saved, timeout=120000):
+    with qtbot.waitSignal(panel.avatar_saved, timeout=PAINTER_GUARD_MS):
         panel.stylize_snapshot(snapshot)
     job_settings = panel.job_settings()
     assert job_settings.engine == "gatys" and panel.gallery.count() == 1 and panel.prefs.weights == no_weights
@@ -300,7 +308,7 @@ def test_keys_on_the_consent_box_never_start_a_download(make_panel, snapshot, no
 def test_by_default_a_snapshot_is_painted_quickly_with_no_dialog(make_panel, snapshot, no_weights, qtbot) -> None:
     panel = make_panel(random_vgg=False, engine=None)  # the settings a fresh install has
     assert panel.engine.engine == "fast" and not panel.engine.weights_button.isVisible()
-    with qtbot.waitSignal(panel.avatar_saved, timeout=60000) as saved:
+    with qtbot.waitSignal(panel.avatar_saved, timeout=PAINTER_GUARD_MS) as saved:
         panel.stylize_snapshot(snapshot)
         assert panel.gate.consent_box is None
     assert panel.gate.consent_box is None and not panel.notice.isVisible() and not no_weights.exists()

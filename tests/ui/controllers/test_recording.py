@@ -123,13 +123,22 @@ def test_rows_recorded_after_an_export_count_as_unexported(controls, clock, qtbo
     assert controls.has_unexported_rows
 
 
-def test_cancelling_the_dialog_writes_nothing(controls, clock, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))
+@pytest.mark.parametrize("answer, jobs, written", [
+    (("", ""), 0, []),  # cancelled
+    (("{tmp}/mine.csv", "CSV (*.csv)"), 1, ["mine.csv"]),  # the control: an answer does write
+])
+def test_cancelling_the_dialog_writes_nothing(controls, clock, qtbot, tmp_path, monkeypatch, answer, jobs, written):
+    """No sleep: whether a job was queued is known as soon as the action returns, and once the export
+    pool has drained nothing more can be written."""
+    from ui.workers import io_pool
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (answer[0].format(tmp=tmp_path), answer[1]))
     controls.set_recording(True)
     _record(controls, clock, 2)
     controls.export_csv_action.trigger()
-    qtbot.wait(100)
-    assert list(tmp_path.iterdir()) == [] and controls.exports_running == 0
+    assert controls.exports_running == jobs
+    assert io_pool().waitForDone(30_000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == written
 
 
 def test_a_failed_export_says_where_and_why(controls, clock, qtbot, tmp_path):

@@ -4,14 +4,22 @@ import pytest
 from PyQt5.QtGui import QImage
 
 from emocam.emotions import EMOTIONS
+from tests.fake_clock import FakeClock
 from ui.widgets.probability_bars import ProbabilityBars
 
 PROBS = (0.05, 0.02, 0.03, 0.60, 0.10, 0.15, 0.05)
 
 
 @pytest.fixture
-def bars(qtbot):
-    widget = ProbabilityBars()
+def clock() -> FakeClock:
+    return FakeClock(start=50.0)
+
+
+@pytest.fixture
+def bars(qtbot, clock):
+    """Bars on a fake clock. The tests call the animation's tick themselves after moving the clock and
+    never run the event loop while animating, so the real 60 Hz timer never ticks in between."""
+    widget = ProbabilityBars(clock=clock)
     qtbot.addWidget(widget)
     widget.resize(widget.sizeHint())
     widget.show()
@@ -21,6 +29,13 @@ def bars(qtbot):
 
 def _settled(bars, tol=1e-9) -> bool:
     return all(abs(d - t) <= tol for d, t in zip(bars.displayed, bars.targets))
+
+
+def glide(bars, clock, *steps: float) -> None:
+    """Let each of ``steps`` fake seconds pass, with one animation tick after each."""
+    for seconds in steps:
+        clock.advance(seconds)
+        bars._on_tick()
 
 
 def test_starts_empty(bars):
@@ -34,23 +49,47 @@ def test_size_hint():
     assert ProbabilityBars().sizeHint().height() == 220
 
 
-def test_values_glide_to_the_targets_then_the_timer_stops(bars, qtbot):
+# fake seconds between ticks -> how far Happy (0 -> 0.60) has come: 0.60 * (1 - exp(-t / 0.08))
+@pytest.mark.parametrize("steps, happy", [
+    ((0.016,), 0.108762),
+    ((0.08,), 0.379272),
+    ((0.04, 0.04), 0.379272),  # the glide follows the time passed, not the number of ticks:
+    ((0.016,) * 5, 0.379272),  # a late tick (a busy GUI) catches up exactly
+    ((0.3,), 0.585889),
+])
+def test_values_glide_toward_the_targets_by_the_time_passed(bars, clock, steps, happy):
     bars.set_probabilities(PROBS)
     assert bars.targets == PROBS
-    assert bars.displayed == (0.0,) * 7  # nothing jumps
-    assert bars.animating
-    qtbot.waitUntil(lambda: 0.05 < bars.displayed[3] < 0.55, timeout=1000)  # seen in between
-    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
-    qtbot.waitUntil(lambda: not bars.animating, timeout=500)
-    assert bars.top_index == 3
+    assert bars.displayed == (0.0,) * 7 and bars.animating  # nothing jumps
+    glide(bars, clock, *steps)
+    assert bars.displayed[3] == pytest.approx(happy, abs=1e-6)
+    assert bars.animating and bars.top_index == 3
 
 
-def test_none_empties_the_bars(bars, qtbot):
+def test_values_settle_within_0_2_percent_then_the_timer_stops(bars, clock):
     bars.set_probabilities(PROBS)
-    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
+    glide(bars, clock, 0.45)  # Happy is 0.0021 away: not yet
+    assert bars.animating and not _settled(bars)
+    glide(bars, clock, 0.01)  # now 0.0019 away: snapped onto the targets
+    assert _settled(bars, tol=0) and not bars.animating
+
+
+def test_the_real_timer_drives_the_glide_to_the_end(qtbot):
+    widget = ProbabilityBars()  # the system clock and the real 60 Hz timer
+    qtbot.addWidget(widget)
+    widget.set_probabilities(PROBS)
+    qtbot.waitUntil(lambda: not widget.animating, timeout=30000)  # a guard against a hang, not a bound
+    assert widget.displayed == PROBS
+
+
+def test_none_empties_the_bars(bars, clock):
+    bars.set_probabilities(PROBS)
+    glide(bars, clock, 1.0)
     bars.set_probabilities(None)
     assert bars.targets == (0.0,) * 7 and not bars.has_face and bars.top_index is None
-    qtbot.waitUntil(lambda: bars.displayed == (0.0,) * 7, timeout=2000)
+    assert bars.displayed == PROBS and bars.animating  # the bars glide down, they do not vanish
+    glide(bars, clock, 1.0)
+    assert bars.displayed == (0.0,) * 7 and not bars.animating
 
 
 def test_out_of_range_values_are_clamped(bars):
@@ -73,14 +112,15 @@ def _colour_count(image: QImage, colour, tol=12) -> int:
     return hits
 
 
-def test_top_bar_is_painted_longest_in_its_own_colour(bars, qtbot):
+def test_top_bar_is_painted_longest_in_its_own_colour(bars, clock):
     bars.set_probabilities(PROBS)
-    qtbot.waitUntil(lambda: _settled(bars), timeout=2000)
+    glide(bars, clock, 1.0)
     image = bars.grab().toImage()
     happy = _colour_count(image, EMOTIONS[3].colour)  # the top class is painted at full strength
     assert happy > 200
     bars.set_probabilities(None)
-    qtbot.waitUntil(lambda: not bars.animating, timeout=2000)
+    glide(bars, clock, 1.0)
+    assert not bars.animating
     assert _colour_count(bars.grab().toImage(), EMOTIONS[3].colour) == 0
 
 

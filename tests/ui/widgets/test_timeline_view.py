@@ -3,8 +3,6 @@ and are painted in the emotions' colours."""
 
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 import pytest
@@ -12,7 +10,8 @@ import pytest
 from emocam.live.sources import DEMO_IMAGE
 from emocam.emotions import EMOTIONS
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
-from ui.widgets.timeline_view import REPAINT_MS, TimelineView
+from tests.fake_clock import FakeClock
+from ui.widgets.timeline_view import TimelineView
 
 HAPPY = (0.02, 0.02, 0.02, 0.86, 0.02, 0.03, 0.03)
 SAD = (0.05, 0.05, 0.05, 0.05, 0.70, 0.05, 0.05)
@@ -70,16 +69,27 @@ def test_no_face_then_another_face(view):
     assert view.breaks == (1.2,)  # the history stays; another face's line starts after a mark
 
 
-def test_repaints_are_throttled_however_fast_results_come(view, qtbot):
-    qtbot.wait(2 * REPAINT_MS)
-    painted, started = view.paint_count, time.monotonic()
-    for i in range(60):  # a result every ~8 ms (125 fps), the event loop running in between
-        feed(view, result(i, i / 125, HAPPY))
-        qtbot.wait(8)
-    qtbot.wait(int(1.5 * REPAINT_MS))
-    elapsed_ms = 1000 * (time.monotonic() - started)
-    paints = view.paint_count - painted
-    assert 2 <= paints <= elapsed_ms / REPAINT_MS + 2, (paints, elapsed_ms)
+# results every N fake ms -> repaints asked at once (at most one per 100 ms), and whether the newest
+# point is left to the trailing single-shot timer
+@pytest.mark.parametrize("every_ms, results, repaints, trailing", [
+    (8, 60, 5, True),  # 125 fps: repaints at 0, 104, 208, 312, 416 ms; the point at 472 ms waits
+    (50, 10, 5, True),  # at 0, 100, ..., 400; the one at 450 waits
+    (100, 5, 5, False),  # exactly one interval apart: every result repaints
+    (150, 4, 4, False),
+    (0, 30, 1, True),  # a burst at one instant: one repaint, the rest drawn once by the timer
+])
+def test_repaints_are_throttled_however_fast_results_come(qtbot, every_ms, results, repaints, trailing):
+    clock = FakeClock(start=10.0)
+    view = TimelineView(clock=clock)
+    qtbot.addWidget(view)
+    for i in range(results):  # the event loop does not run in between: the timer cannot fire
+        feed(view, result(i, clock.now(), HAPPY))
+        clock.advance(every_ms / 1000)
+    assert view.repaints == repaints and len(view.points) == results
+    assert view._timer.isActive() == trailing
+    if trailing:  # the newest point is never left undrawn: the timer repaints it, once
+        qtbot.waitUntil(lambda: not view._timer.isActive(), timeout=30000)  # a hang guard, not a bound
+        assert view.repaints == repaints + 1
 
 
 def _rows_with_colour(image, index: int) -> np.ndarray:
