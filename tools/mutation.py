@@ -44,7 +44,8 @@ MODULES = {
         "tests/emocam/live/test_face_search_pinned.py", "tests/emocam/live/test_face_search.py",
         "tests/emocam/live/test_pipeline_pinned.py", "tests/emocam/live/test_pipeline.py"]),
     "fileio": ("emocam.fileio", [
-        "tests/emocam/test_fileio_pinned.py", "tests/emocam/test_fileio_faults.py",
+        "tests/emocam/test_fileio_pinned.py", "tests/emocam/test_fileio_pinned_more.py",
+        "tests/emocam/test_fileio_faults.py",
         "tests/emocam/test_full_disk.py"]),
     "check": ("emocam.models.check", [
         "tests/emocam/models/test_check_pinned.py", "tests/emocam/models/test_check_boundaries.py",

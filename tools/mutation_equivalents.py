@@ -54,6 +54,33 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "<module> | const | 0o022: 18 -> 17":
             "os.umask(0o022) only reads the umask: the old value it returns is put back on the next line, "
             "so the value set in between is never used",
+        "_sync_folder | const | 0: 0 -> 1":
+            "getattr(os, 'O_DIRECTORY', 0): the default is used only where os has no O_DIRECTORY (Windows); "
+            "every POSIX system has it",
+        "_sync_folder | const | 0: 0 -> -1":
+            "getattr(os, 'O_DIRECTORY', 0): the default is used only where os has no O_DIRECTORY (Windows); "
+            "every POSIX system has it",
+        "read_regular | const | 0: 0 -> 1":
+            "getattr(os, 'O_CLOEXEC', 0): the default is used only where os has no O_CLOEXEC (Windows); "
+            "every POSIX system has it",
+        "read_regular | const | 0: 0 -> -1":
+            "getattr(os, 'O_CLOEXEC', 0): the default is used only where os has no O_CLOEXEC (Windows); "
+            "every POSIX system has it",
+        "publish_together | delete | target = Path(next(iter(files))) -> pass":
+            "the loop assigns target before anything in the try block can raise an OSError, so the value "
+            "set before the loop is never read (an empty dict raises nothing)",
+        "read_regular | delete | path = Path(path) -> pass":
+            "path is only passed to os.open (which takes str and Path alike) and formatted into messages, "
+            "where a str and its Path print the same",
+        "read_regular | delete | os.set_blocking(fd, True) -> pass":
+            "the fd was checked to be a regular file, and reads of regular files never return EAGAIN: "
+            "O_NONBLOCK has no effect on them (it only mattered for the FIFO, refused before)",
+        "read_regular | const | 1: 1 -> 2":
+            "reading max_bytes + 2 instead of + 1 still reads more than max_bytes from any file that grew, "
+            "and the check after refuses it with the same message",
+        "_kind | return | return \"not a regular file\" -> return None":
+            "fstat of an opened fd reports a regular file, folder, FIFO, character or block device or socket "
+            "on Linux (a symlink is followed by open); every non-regular one is named before this line",
         "publish_written | const | 0: 0 -> 1":
             "getattr(os, 'O_NOFOLLOW', 0): the default is used only where os has no O_NOFOLLOW (Windows); "
             "every POSIX system has it",
