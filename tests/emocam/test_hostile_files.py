@@ -286,7 +286,7 @@ KERAS_BOMBS = {
                       "kernel_size=[320, 320]"),
     "4096 to 4096 channels, 15 px kernel": (_edit_first("Conv2D", lambda l: (l["config"].update(
         kernel_size=[15, 15], filters=4096), l.update(build_config={"input_shape": [None, 48, 48, 4096]}))),
-        "weights, more than the 20,000,000"),
+        "weights, more than the 32,000,000"),
     "channels of 2^30": (_edit_first("Conv2D", lambda l: l.update(build_config={"input_shape": [None, 48, 48, 1 << 30]})),
                          "declares input shape"),
     "input shape hidden (no build_config)": (_edit_first("Conv2D", lambda l: l.pop("build_config")),
