@@ -16,19 +16,12 @@ import pytest
 from emocam.live.sources import DEMO_IMAGE
 from emocam.session.recording import CSV_COLUMNS, FaceRow, SessionRecorder, write_csv
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
+from tests.fake_clock import FakeClock
 
 EXPECTED_COLUMNS = ["time_s", "frame", "track_id", "x", "y", "w", "h", "label",
                     "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 HAPPY = (0.05, 0.02, 0.03, 0.60, 0.10, 0.15, 0.05)
 SAD = (0.05, 0.05, 0.05, 0.05, 0.70, 0.05, 0.05)
-
-
-class FakeClock:
-    def __init__(self, now: float = 100.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def result(index: int, timestamp: float, *faces: tuple[int, tuple]) -> FrameResult:
@@ -40,7 +33,7 @@ def result(index: int, timestamp: float, *faces: tuple[int, tuple]) -> FrameResu
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(start=100.0)
 
 
 @pytest.fixture
@@ -71,7 +64,7 @@ def test_rows_while_recording_one_per_face_per_frame(recorder, clock):
     assert first == FaceRow(0.0, 0, 1, 0, 5, 20, 20, "Happy", HAPPY)
     assert second.track_id == 2 and second.label == "Sad" and second.x == 10
     assert [r.time_s for r in recorder.rows[::2]] == [0.0, 0.5, 1.0, 1.5]
-    clock.now = 112.5
+    clock.advance(12.5)  # 112.5
     assert recorder.elapsed == pytest.approx(12.5)
 
 
@@ -92,9 +85,9 @@ def test_the_same_result_passed_twice_is_recorded_once(recorder):
 def test_stop_keeps_the_rows_and_freezes_the_clock_start_begins_afresh(recorder, clock):
     recorder.start()
     recorder.record(result(0, 100.0, (1, HAPPY)))
-    clock.now = 103.0
+    clock.advance(3.0)  # 103.0
     recorder.stop()
-    clock.now = 110.0
+    clock.advance(7.0)  # 110.0
     assert not recorder.recording and recorder.row_count == 1 and recorder.elapsed == pytest.approx(3.0)
     assert recorder.record(result(1, 110.0, (1, HAPPY))) == 0
     recorder.start()

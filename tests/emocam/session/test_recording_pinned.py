@@ -11,16 +11,9 @@ import pytest
 
 from emocam.session.recording import DEFAULT_MAX_ROWS, FaceRow, SessionRecorder, face_rows, write_csv, write_json
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
+from tests.fake_clock import FakeClock
 
 P = (0.0625, 0.125, 0.03125, 0.5123456, 0.1, 0.15, 0.01884440)
-
-
-class Clock:
-    def __init__(self, now: float = 50.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def result(index: int, timestamp: float, faces: int = 1) -> FrameResult:
@@ -59,7 +52,7 @@ def test_the_default_cap_is_100000_rows_and_1_is_allowed():
 
 
 def test_a_cap_reached_exactly_drops_nothing_and_warns_once_past_it(caplog):
-    recorder = SessionRecorder(max_rows=2, clock=Clock(0.0))
+    recorder = SessionRecorder(max_rows=2, clock=FakeClock(0.0))
     recorder.start()
     with caplog.at_level(logging.WARNING, logger="emocam.session.recording"):
         assert recorder.record(result(0, 1.0, faces=2)) == 2
@@ -72,14 +65,14 @@ def test_a_cap_reached_exactly_drops_nothing_and_warns_once_past_it(caplog):
 
 
 def test_a_row_cut_by_the_cap_counts_only_the_rest_as_dropped():
-    recorder = SessionRecorder(max_rows=3, clock=Clock(0.0))
+    recorder = SessionRecorder(max_rows=3, clock=FakeClock(0.0))
     recorder.start()
     assert [recorder.record(result(i, 1.0 + i, faces=2)) for i in range(3)] == [2, 1, 0]
     assert recorder.dropped == 3 and not SessionRecorder(max_rows=3).full
 
 
 def test_a_frame_stamped_exactly_at_start_is_recorded_at_zero():
-    recorder = SessionRecorder(clock=Clock(10.0))
+    recorder = SessionRecorder(clock=FakeClock(10.0))
     recorder.start()
     assert recorder.record(result(0, 10.0)) == 1
     assert recorder.record(result(1, 9.999)) == 0
@@ -87,21 +80,21 @@ def test_a_frame_stamped_exactly_at_start_is_recorded_at_zero():
 
 
 def test_an_explicit_start_time_is_used_even_when_it_is_zero():
-    recorder = SessionRecorder(clock=Clock(10.0))
+    recorder = SessionRecorder(clock=FakeClock(10.0))
     recorder.start(t0=0)
     assert recorder.record(result(0, 2.5)) == 1
     assert recorder.rows[0].time_s == 2.5 and recorder.elapsed == 10.0
 
 
 def test_elapsed_before_during_after_and_with_a_clock_behind_the_start():
-    clock = Clock(10.0)
+    clock = FakeClock(10.0)
     recorder = SessionRecorder(clock=clock)
     assert recorder.elapsed == 0.0
     recorder.start()
-    clock.now = 12.5
+    clock.advance(2.5)  # 12.5
     assert recorder.elapsed == 2.5
     recorder.stop()
-    clock.now = 20.0
+    clock.advance(7.5)  # 20.0
     recorder.stop()  # stopping twice keeps the first stop time
     assert recorder.elapsed == 2.5 and recorder.recording is False
     recorder.start(t0=30.0)
@@ -109,7 +102,7 @@ def test_elapsed_before_during_after_and_with_a_clock_behind_the_start():
 
 
 def test_start_and_stop_are_logged(caplog):
-    recorder = SessionRecorder(clock=Clock(0.0))
+    recorder = SessionRecorder(clock=FakeClock(0.0))
     with caplog.at_level(logging.INFO, logger="emocam.session.recording"):
         recorder.start()
         recorder.record(result(0, 1.0, faces=2))
@@ -118,7 +111,7 @@ def test_start_and_stop_are_logged(caplog):
 
 
 def test_clear_keeps_recording_and_still_skips_the_result_already_seen():
-    recorder = SessionRecorder(max_rows=1, clock=Clock(0.0))
+    recorder = SessionRecorder(max_rows=1, clock=FakeClock(0.0))
     recorder.start()
     first = result(0, 1.0, faces=2)
     recorder.record(first)
@@ -129,7 +122,7 @@ def test_clear_keeps_recording_and_still_skips_the_result_already_seen():
 
 
 def test_rows_is_a_snapshot():
-    recorder = SessionRecorder(clock=Clock(0.0))
+    recorder = SessionRecorder(clock=FakeClock(0.0))
     recorder.start()
     recorder.record(result(0, 1.0))
     rows = recorder.rows
@@ -141,14 +134,14 @@ def test_the_metadata_of_an_export(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     try:
-        clock = Clock(0.0)
+        clock = FakeClock(0.0)
         recorder = SessionRecorder(max_rows=1, clock=clock)
         assert recorder.metadata() == {"started": None, "duration_s": 0.0, "dropped_rows": 0}
         before = time.time()
         recorder.start()
         assert before <= recorder.started_wall <= time.time()
         recorder.record(result(0, 0.5, faces=3))
-        clock.now = 1.23456
+        clock.advance(1.23456)
         recorder.started_wall = 1_700_000_000.0
         assert recorder.metadata() == {"started": "2023-11-14T22:13:20+0000", "duration_s": 1.235, "dropped_rows": 2}
         assert recorder.export_json(tmp_path / "s.json").read_text().startswith(
@@ -160,7 +153,7 @@ def test_the_metadata_of_an_export(tmp_path, monkeypatch):
 
 
 def test_nothing_is_recorded_while_off_or_for_a_frame_without_faces():
-    recorder = SessionRecorder(clock=Clock(0.0))
+    recorder = SessionRecorder(clock=FakeClock(0.0))
     assert recorder.record(result(0, 1.0)) == 0
     recorder.start()
     assert recorder.record(result(1, 2.0, faces=0)) == 0
