@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QFileDialog, QMessageBox
 
 from emocam.session.recording import SessionRecorder
 from emocam.types import Box, Face, Frame, FrameResult, Prediction
+from tests.fake_clock import FakeClock
 from ui.controllers.recording import RecordingControls, RecordingIndicator
 
 HAPPY = (0.05, 0.02, 0.03, 0.60, 0.10, 0.15, 0.05)
@@ -24,16 +25,9 @@ def result(index: int, timestamp: float, tracks=(1,)) -> FrameResult:
                                     for k, track in enumerate(tracks)))
 
 
-class Clock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(start=1000.0)
 
 
 @pytest.fixture
@@ -45,10 +39,10 @@ def controls(qtbot, tmp_path, clock) -> RecordingControls:
     return widget
 
 
-def _record(controls: RecordingControls, clock: Clock, frames: int, tracks=(1,)) -> None:
+def _record(controls: RecordingControls, clock: FakeClock, frames: int, tracks=(1,)) -> None:
     for i in range(frames):
-        clock.now += 0.1
-        controls.record(result(i, clock.now, tracks))
+        clock.advance(0.1)
+        controls.record(result(i, clock.now(), tracks))
 
 
 def test_off_by_default_records_nothing_and_writes_nothing(controls, clock, tmp_path):
@@ -64,7 +58,7 @@ def test_recording_shows_a_red_rec_indicator_with_time_and_rows(controls, clock,
     with qtbot.waitSignal(controls.recording_toggled) as toggled:
         controls.record_action.trigger()
     assert toggled.args == [True] and controls.recording
-    clock.now += 12.0
+    clock.advance(12.0)
     _record(controls, clock, 3, tracks=(1, 2))
     qtbot.waitUntil(lambda: "6 rows" in controls.indicator.text(), timeout=2000)
     assert re.fullmatch(r"● REC 00:12 · 6 rows", controls.indicator.text())
