@@ -17,30 +17,37 @@ import time
 import numpy as np
 
 
+def interleaved_ms(paths, rounds: int = 30, batch: int = 100) -> dict[str, float]:
+    """Median per-face milliseconds of each ``.tflite`` in ``paths``, the models taking turns round by
+    round (so a change in machine load hits them all alike)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    runs = {}
+    for path in paths:
+        interp = Interpreter(model_path=str(path), num_threads=1)
+        interp.allocate_tensors()
+        inp = interp.get_input_details()[0]
+        face = np.random.default_rng(0).uniform(-1, 1, inp["shape"]).astype(np.float32)
+        runs[path] = (interp, inp["index"], face, [])
+    for _ in range(rounds):
+        for interp, index, face, times in runs.values():
+            start = time.perf_counter()
+            for _ in range(batch):
+                interp.set_tensor(index, face)
+                interp.invoke()
+            times.append(1000 * (time.perf_counter() - start) / batch)
+    return {path: statistics.median(times) for path, (*_, times) in runs.items()}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("models", nargs="+")
     p.add_argument("--rounds", type=int, default=30)
     p.add_argument("--batch", type=int, default=100)
     args = p.parse_args()
-    from ai_edge_litert.interpreter import Interpreter
-
-    runs = {}
-    for path in args.models:
-        interp = Interpreter(model_path=path, num_threads=1)
-        interp.allocate_tensors()
-        inp = interp.get_input_details()[0]
-        face = np.random.default_rng(0).uniform(-1, 1, inp["shape"]).astype(np.float32)
-        runs[path] = (interp, inp["index"], face, [])
-    for _ in range(args.rounds):
-        for interp, index, face, times in runs.values():
-            start = time.perf_counter()
-            for _ in range(args.batch):
-                interp.set_tensor(index, face)
-                interp.invoke()
-            times.append(1000 * (time.perf_counter() - start) / args.batch)
-    for path, (*_, times) in runs.items():
-        print(f"{path}: {statistics.median(times):.3f} ms per face (median of {args.rounds} x {args.batch})")
+    medians = interleaved_ms(args.models, args.rounds, args.batch)
+    for path, ms in medians.items():
+        print(f"{path}: {ms:.3f} ms per face (median of {args.rounds} x {args.batch})")
     return 0
 
 

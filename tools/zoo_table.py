@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -77,24 +75,11 @@ def _describe(arch: str, run: Path) -> dict:
 
 
 def _time_per_face(rows: dict, out: Path, rounds: int = 15, batch: int = 20) -> None:
-    import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
+    from per_face_ms import interleaved_ms
 
-    runs = {}
-    for arch, row in rows.items():
-        interp = Interpreter(model_path=row["tflite"], num_threads=1)
-        interp.allocate_tensors()
-        inp = interp.get_input_details()[0]
-        runs[arch] = (interp, inp["index"], np.zeros(inp["shape"], np.float32), [])
-    for _ in range(rounds):
-        for interp, index, face, times in runs.values():
-            start = time.perf_counter()
-            for _ in range(batch):
-                interp.set_tensor(index, face)
-                interp.invoke()
-            times.append(1000 * (time.perf_counter() - start) / batch)
-    for arch, (*_, times) in runs.items():
-        rows[arch]["ms_per_face"] = round(statistics.median(times), 3)
+    medians = interleaved_ms([row["tflite"] for row in rows.values()], rounds, batch)
+    for row in rows.values():
+        row["ms_per_face"] = round(medians[row["tflite"]], 3)
 
 
 def markdown(rows: dict, args) -> str:
