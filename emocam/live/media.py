@@ -2,8 +2,9 @@
 
 An image's size is read from its header (Pillow reads only the header when opening) before
 OpenCV decodes it: a 300 KB PNG can declare 20000x20000 pixels and cost gigabytes once decoded.
-JPEGs over the limit are decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself (``IMREAD_REDUCED_*``,
-which never builds the full-size picture); other formats over the limit are refused with a message
+JPEGs over the limit are decoded at 1/2 or 1/4 scale by libjpeg itself (``IMREAD_REDUCED_*``,
+which never builds the full-size picture; the 1/8 step is kept but never reached, since Pillow refuses
+headers over about 179 MP and a JPEG side is at most 65535 px); other formats over the limit are refused with a message
 naming the file. A video's frame size is read from the container before the first frame is decoded.
 Only regular files are opened: a FIFO named ``b.png`` would block forever.
 """
