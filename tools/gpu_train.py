@@ -78,15 +78,11 @@ def targets(y, votes, ferplus_weight: float, smoothing: float) -> np.ndarray:
 
 def build_trainer(args, net, teachers, log_prior):
     import keras
-    from keras import layers, ops
+    from keras import ops
 
-    lo, hi = (float(v) for v in args.zoom.split(","))
-    augment = keras.Sequential([
-        layers.RandomFlip("horizontal", seed=args.seed),
-        layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=args.seed),
-        layers.RandomRotation(0.04, fill_mode="reflect", seed=args.seed),
-        layers.RandomZoom((lo, hi), fill_mode="reflect", seed=args.seed),
-    ], name="augment")
+    from emocam.training.augment import augmenter, parse_zoom
+
+    augment = augmenter(args.seed, parse_zoom(args.zoom), fill_mode="reflect")
     for t in teachers:
         t.trainable = False
 

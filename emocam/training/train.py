@@ -14,6 +14,7 @@ import os
 import warnings
 from pathlib import Path
 
+from emocam.training.augment import augmenter, parse_zoom
 from emocam.training.callbacks import SET_BY_INIT_FROM, Checkpoint, Progress, card_of
 
 __all__ = ["SET_BY_INIT_FROM", "add_arguments", "card_of", "run"]
@@ -45,6 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--teacher-mode", choices=("fixed", "online"), default="fixed",
                    help="fixed: the teacher scores each training face once, un-augmented; online: it scores "
                         "every augmented batch the student sees (slower, consistent)")
+    p.add_argument("--zoom", default="-0.1,0.1", metavar="LO,HI",
+                   help="crop-scale jitter, RandomZoom's range (negative: tighter crops; e.g. -0.2,0.25)")
     p.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA",
                    help="mix pairs of training faces and their targets, weights drawn from Beta(ALPHA, ALPHA) "
                         "(e.g. 0.2; 0 = off)")
@@ -66,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--teacher-mode online needs --teacher MODEL")
     if args.mixup < 0:
         raise ValueError(f"--mixup must be >= 0, got {args.mixup}")
+    parse_zoom(args.zoom)  # a bad range is said before any data is read
     # oneDNN's AVX-512 kernels crash on this model's 1x1 stride-2 filter gradient (TF 2.19-2.21)
     os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -218,7 +222,6 @@ def _lr(epoch: int, args) -> float:
 
 
 def _dataset(x, targets, args, training: bool, teacher=None, channels: int = 1):
-    import keras
     import tensorflow as tf
 
     size = args.input_size
@@ -226,12 +229,7 @@ def _dataset(x, targets, args, training: bool, teacher=None, channels: int = 1):
     if training:
         ds = ds.shuffle(len(x), seed=args.seed, reshuffle_each_iteration=True)
     ds = ds.batch(args.batch_size)
-    augment = keras.Sequential([
-        keras.layers.RandomFlip("horizontal", seed=args.seed),
-        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", seed=args.seed),
-        keras.layers.RandomRotation(0.04, fill_mode="nearest", seed=args.seed),  # ~15 degrees
-        keras.layers.RandomZoom(0.1, fill_mode="nearest", seed=args.seed),
-    ])
+    augment = augmenter(args.seed, parse_zoom(args.zoom))
 
     def prep(img, y):
         img = tf.cast(img, tf.float32)

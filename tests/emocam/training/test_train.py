@@ -101,7 +101,8 @@ def test_online_teacher_with_mixup_trains_and_is_recorded(trained, fer_npz, tmp_
 
 
 @pytest.mark.parametrize("extra, message", [(["--teacher-mode", "online"], "needs --teacher"),
-                                            (["--mixup", "-1"], "--mixup must be >= 0")])
+                                            (["--mixup", "-1"], "--mixup must be >= 0"),
+                                            (["--zoom", "0.3,0.1"], "--zoom '0.3,0.1': give LO,HI")])
 def test_inconsistent_distillation_options_are_one_clear_line(fer_npz, tmp_path, extra, message):
     run = _train("--data", str(fer_npz), "--out", str(tmp_path / "s.keras"), *extra)
     assert run.returncode == 2 and "Traceback" not in run.stderr
