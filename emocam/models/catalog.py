@@ -98,7 +98,7 @@ def _default_model(weights: Path) -> Path | None:
 
 def _scan(folder: Path, kind: str, default: Path | None) -> list[ModelEntry]:
     groups: dict[str, list[Path]] = {}
-    for path in _model_files(folder):
+    for path in model_files(folder):
         stem = model_stem(path.name)
         twins = path.name.lower().endswith((".keras", ".tflite"))
         groups.setdefault(stem if twins else path.name, []).append(path)
@@ -110,15 +110,16 @@ def _scan(folder: Path, kind: str, default: Path | None) -> list[ModelEntry]:
     return [replace(e, name=_text(e.path.name, 255)) if names.count(e.name) > 1 else e for e in entries]
 
 
-def _model_files(folder: Path) -> list[Path]:
-    """Regular model files in ``folder`` (not its subfolders); links only if they stay inside it."""
+def model_files(folder: Path) -> list[Path]:
+    """Regular model files in ``folder`` (not its subfolders), by name; links only if they stay
+    inside it. A missing or unreadable folder has none."""
     try:
         with os.scandir(folder) as it:
             found = [Path(e.path) for e in it if is_model_file(e.name) and _is_file(e)]
     except OSError as e:  # missing or unreadable folder: nothing to list from it
         log.debug("cannot list models in %s: %s", folder, e)
         return []
-    return [p for p in found if _inside(p, folder)]
+    return sorted(p for p in found if _inside(p, folder))
 
 
 def _is_file(entry: os.DirEntry) -> bool:

@@ -1,6 +1,8 @@
 """The models the web app offers: the shipped ones, the weights folder and the user's folders.
 
-A model is chosen by its listed name only, never by a path. Folders are scanned on each listing, so
+The folders and the rule for which files are models are the desktop app's (``lookup.model_dirs``,
+``models.catalog.model_files``), so a model dropped in for one is offered by the other. A model is
+chosen by its listed name only, never by a path. Folders are scanned on each listing, so
 a file dropped into one appears without a restart. Every model but the shipped default is first
 checked (and, for Keras files, converted) in a child process (:class:`~emocam.models.probe.ModelProbe`),
 as the desktop app does, so a crafted file cannot crash the server.
@@ -9,36 +11,28 @@ as the desktop app does, so a crafted file cannot crash the server.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from emocam import resources
 from emocam.errors import ModelError
-from emocam.models.loading import SUFFIXES, load_classifier
-from emocam.models.lookup import default_weights, weights_dir
+from emocam.models.catalog import model_files
+from emocam.models.loading import load_classifier
+from emocam.models.lookup import default_weights, model_dirs
 from emocam.web.uploads import WebError
 
 log = logging.getLogger(__name__)
 
-_NOT_MODELS = (".resume.keras", ".tmp.keras")  # written by `train`; never a model to serve
-_VGG_PREFIX = "vgg19_"  # the style-transfer network may live in weights/ too
-
-
-def user_models_dir() -> Path:
-    """The per-user drop-in folder: ``$XDG_DATA_HOME/emocam/models`` (``~/.local/share/emocam/models``)."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "emocam" / "models"
-
-
 def default_folders(extra: list[Path] = ()) -> list[tuple[str, Path]]:
     """(source, folder) pairs in listing order: shipped, the weights folder when it is another one
-    (``EMOCAM_WEIGHTS_DIR``), the user folder, then ``extra`` folders (``serve --models-dir``)."""
+    (``EMOCAM_WEIGHTS_DIR``), the user folder (the desktop app's, ``resources.user_dir("weights")``),
+    then ``extra`` folders (``serve --models-dir``)."""
+    weights, user = model_dirs()
     folders = [("shipped", resources.weights_dir())]
-    if weights_dir().resolve() != resources.weights_dir().resolve():
-        folders.append(("weights", weights_dir()))
-    folders.append(("user", user_models_dir()))
+    if weights.resolve() != resources.weights_dir().resolve():
+        folders.append(("weights", weights))
+    folders.append(("user", user))
     folders += [("user", Path(p)) for p in extra]
     return folders
 
@@ -73,7 +67,7 @@ class ModelCatalog:
         names: set[str] = set()
         entries = []
         for source, folder in self.folders:
-            for p in _model_files(folder):
+            for p in model_files(folder):
                 if p.resolve() in seen:
                     continue
                 seen.add(p.resolve())
@@ -126,14 +120,6 @@ class ModelCatalog:
             return default_weights(resources.weights_dir()).resolve()
         except ModelError:
             return None
-
-
-def _model_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.name.lower().endswith(SUFFIXES)
-                  and not p.name.endswith(_NOT_MODELS) and not p.name.startswith(_VGG_PREFIX))
 
 
 def _strip_path(message: str, entry: ModelEntry) -> str:

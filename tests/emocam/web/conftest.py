@@ -34,9 +34,11 @@ def no_vgg_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def user_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty per-user model folder (XDG_DATA_HOME points into the test's folder)."""
+    """An empty per-user model folder, the desktop app's (XDG_DATA_HOME points into the test's folder;
+    the platform's rule, not the app's, gives the path)."""
+    monkeypatch.delenv("EMOCAM_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    folder = tmp_path / "xdg-data" / "emocam" / "models"
+    folder = tmp_path / "xdg-data" / "emocam" / "weights"
     folder.mkdir(parents=True)
     return folder
 

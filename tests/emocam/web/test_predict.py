@@ -151,6 +151,18 @@ def test_models_lists_shipped_then_user_models_by_name(client, user_models):
     assert "path" not in str(models) and str(user_models) not in str(models)
 
 
+def test_the_web_app_and_the_desktop_menu_offer_the_same_user_models(client, user_models):
+    """One drop-in folder for both apps, and one rule for what is a model: half-copied downloads,
+    hidden files and training leftovers are skipped by both."""
+    from emocam.models.catalog import find_models
+
+    for name in ("mine.tflite", "other.keras", "big.tflite.part", ".hidden.tflite", "run.tmp.keras"):
+        (user_models / name).write_bytes(SHIPPED.read_bytes())
+    web = {m["name"] for m in client.get("/api/models").json()["models"] if m["source"] == "user"}
+    desktop = {f.name for e in find_models() if e.folder == "user" for f in e.files}
+    assert web == desktop == {"mine.tflite", "other.keras"}
+
+
 def test_a_user_model_is_checked_in_a_child_process_then_used(client, user_models, face_jpeg):
     (user_models / "mine.tflite").write_bytes(SHIPPED.read_bytes())
     r = client.post("/api/predict", files={"image": ("a.jpg", face_jpeg, "image/jpeg")}, data={"model": "mine.tflite"})
