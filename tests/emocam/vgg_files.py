@@ -87,6 +87,18 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/{'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5'}"
 
 
+def wait_gone(pid: int, guard_s: float = 120.0, also=lambda: False) -> bool:
+    """Wait until ``pid`` has stopped (and ``also()`` is false); False if it still runs after
+    ``guard_s``. A hang guard, not a time bound: a painter runs at nice 10, so on a machine loaded at
+    normal priority it gets a few percent of a core, and even its exit can take seconds."""
+    deadline = time.monotonic() + guard_s
+    while process_running(pid) or also():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def process_running(pid: int) -> bool:
     """True while ``pid`` runs (Linux /proc); a zombie has stopped, only its exit status is left."""
     try:

@@ -17,7 +17,7 @@ from emocam.style.images import STYLES_DIR
 from emocam.style.jobs import (JobCancelled, JobFailed, JobFinished, JobProgress, JobQueueFull, JobStarted, StyleJob,
                                StyleJobRunner)
 from emocam.style.transfer import StyleSettings
-from tests.emocam.vgg_files import process_running
+from tests.emocam.vgg_files import process_running, wait_gone
 
 QUICK = StyleSettings(size=64, scales=(0.5, 1.0), steps=(3, 3), face_crop=False, preview_interval_s=0, engine="gatys")
 LONG = StyleSettings(size=64, scales=(0.5, 1.0), steps=(5000, 1), face_crop=False, engine="gatys")
@@ -217,9 +217,8 @@ def test_an_idle_painter_gives_its_memory_back_and_comes_back_when_needed(conten
         idle.submit(first)
         collect(idle, finished(first.job_id))
         pid = idle.pid
-        deadline = time.monotonic() + 10
-        while (process_running(pid) or idle.pid is not None) and time.monotonic() < deadline:
-            time.sleep(0.2)  # is_alive() may notice the exit a moment after the process is gone
+        # is_alive() may notice the exit a moment after the process is gone
+        assert wait_gone(pid, also=lambda: idle.pid is not None), "the idle painter never left"
         assert not process_running(pid) and idle.pid is None
         second = job(idle, content)
         idle.submit(second)
@@ -271,11 +270,8 @@ def test_no_painter_outlives_the_app_even_mid_job(content, tmp_path) -> None:
         line = app.stdout.readline()
         assert line.strip().isdigit(), f"the app died early: {(tmp_path / 'stderr.txt').read_text()[-2000:]}"
         child = int(line)
-        app.wait(30)
-        deadline = time.monotonic() + 10
-        while process_running(child) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not process_running(child), "the painter kept running after the app died"
+        app.wait(120)
+        assert wait_gone(child), "the painter kept running after the app died"
     finally:
         if child is not None and process_running(child):
             os.kill(child, signal.SIGKILL)  # never leave our own orphan behind, even when failing
