@@ -21,10 +21,14 @@ export function setupLive() {
     grab.height = Math.round((SEND_WIDTH * video.videoHeight) / video.videoWidth);
     grab.getContext("2d").drawImage(video, 0, 0, grab.width, grab.height);
     s.encoding = true;
+    const ws = s.ws;
     grab.toBlob(async (blob) => {
       s.encoding = false;
-      if (!blob || !s.ws || s.ws.readyState !== WebSocket.OPEN) return;
-      s.ws.send(await blob.arrayBuffer());
+      if (!blob) return;
+      const data = await blob.arrayBuffer();
+      // Stop (or a model change) may have closed this socket while the frame was being read
+      if (s.ws !== ws || ws.readyState !== WebSocket.OPEN) return;
+      ws.send(data);
       s.sent += 1;
     }, "image/jpeg", 0.7);
   }
