@@ -15,6 +15,43 @@ from emocam.live.sources import DEMO_IMAGE, FramesSource
 STAGE = (480, 640)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """A dialog still asking when the test's windows close (say, "quit without exporting?") would
+    wait forever for a click in an offscreen test run. Armed before pytest-qt closes the widgets: a
+    timer (timers run inside a dialog's own event loop) answers such a dialog with its destructive
+    button, or rejects it, so the windows can close, and the test fails, naming the dialog."""
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication, QMessageBox
+
+    asked: list[str] = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            return
+        text = box.text() if isinstance(box, QMessageBox) else ""
+        asked.append(f"{box.windowTitle()!r}: {text!r}")
+        leave = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.DestructiveRole] \
+            if isinstance(box, QMessageBox) else []
+        leave[0].click() if leave else box.reject()
+
+    timer = None
+    if QApplication.instance() is not None:
+        timer = QTimer()
+        timer.setInterval(2000)  # a dialog a test opens on purpose is answered well before that
+        timer.timeout.connect(answer)
+        timer.start()
+    try:
+        result = yield
+    finally:
+        if timer is not None:
+            timer.stop()
+    if asked:
+        pytest.fail(f"a dialog was still asking when the test's windows closed: {'; '.join(asked)}")
+    return result
+
+
 def _face_tile(side: int) -> np.ndarray:
     rgb = cv2.cvtColor(cv2.imread(str(DEMO_IMAGE)), cv2.COLOR_BGR2RGB)
     head = rgb[20:260, 105:345]  # the astronaut's head and some background

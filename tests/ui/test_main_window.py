@@ -256,8 +256,10 @@ def test_r_records_and_ctrl_e_exports_csv(qtbot, make_window, one_face_source, t
     press(qtbot, window, Qt.Key_R)
     rows = recorder.row_count
     assert not recorder.recording
-    press(qtbot, window, Qt.Key_E, Qt.ControlModifier)
-    qtbot.waitUntil(target.exists, timeout=5000)
+    # the export's own signal, not the file appearing: the window learns the rows are safe only then
+    with qtbot.waitSignal(window.recording_controls.export_finished, timeout=30000) as done:
+        press(qtbot, window, Qt.Key_E, Qt.ControlModifier)
+    assert done.args == [target] and not window.recording_controls.has_unexported_rows
     lines = target.read_text().splitlines()
     assert lines[0].startswith("time_s,frame,track_id") and len(lines) == 1 + rows >= 4
 
